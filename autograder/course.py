@@ -1,0 +1,139 @@
+"""The course map (`course.toml` at the top of the course): the one place that lists the
+topics in order, their exercises, and each check's points, time limit and hints.
+
+    course = load_course()
+    topic = course.topic("autodiff")        # by id ("e02") or slug
+    check = course.check("e02", "test_linreg_grads_match_finite_differences")
+    check.hints["zh"][0]
+"""
+from __future__ import annotations
+
+import locale
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from autograder import COURSE_ROOT
+
+COURSE_MAP = COURSE_ROOT / "course.toml"
+LANGUAGES = ("en", "zh")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str            # the pytest function name, e.g. "test_standardize_matches_numpy"
+    topic: str           # topic id, e.g. "e01"
+    exercise: str        # the syllabus name it checks, e.g. "standardize"
+    points: int
+    timeout: float       # seconds for all of the check's probes
+    hidden: bool         # run by `grade`, left out of the student release
+    hints: dict[str, list[str]]
+
+    @property
+    def id(self) -> str:
+        return f"{self.topic}::{self.name}"
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str
+    topic: str
+    summary: dict[str, str]
+    checks: list[Check] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str              # "e01"
+    slug: str            # "tensors"
+    title: dict[str, str]
+    notes_section: str
+    exercises: list[Exercise] = field(default_factory=list)
+
+    @property
+    def module(self) -> str:
+        """The submission module and file stem, e.g. "e01_tensors"."""
+        return f"{self.id}_{self.slug}"
+
+    @property
+    def file(self) -> str:
+        return f"{self.module}.py"
+
+    @property
+    def checks(self) -> list[Check]:
+        return [check for exercise in self.exercises for check in exercise.checks]
+
+    @property
+    def max_points(self) -> int:
+        return sum(check.points for check in self.checks)
+
+
+@dataclass(frozen=True)
+class Course:
+    topics: list[Topic]
+
+    def topic(self, key: str) -> Topic:
+        for topic in self.topics:
+            if key in (topic.id, topic.slug, topic.module):
+                return topic
+        known = ", ".join(f"{t.id} ({t.slug})" for t in self.topics)
+        raise KeyError(f"no topic {key!r}; the topics are {known}")
+
+    def check(self, topic_id: str, name: str) -> Check:
+        for check in self.topic(topic_id).checks:
+            if check.name == name:
+                return check
+        raise KeyError(f"check {name!r} of topic {topic_id} is not in {COURSE_MAP.name}")
+
+    @property
+    def checks(self) -> list[Check]:
+        return [check for topic in self.topics for check in topic.checks]
+
+
+def _text(table: dict, key: str, where: str) -> dict[str, str]:
+    value = table.get(key, {})
+    missing = [lang for lang in LANGUAGES if not value.get(lang)]
+    if missing:
+        raise ValueError(f"{where}: {key} lacks {', '.join(missing)}")
+    return {lang: value[lang] for lang in LANGUAGES}
+
+
+def parse_course(data: dict) -> Course:
+    topics = []
+    for raw_topic in data["topic"]:
+        topic = Topic(id=raw_topic["id"], slug=raw_topic["slug"], notes_section=raw_topic.get("notes_section", ""),
+                      title=_text(raw_topic, "title", raw_topic["id"]))
+        for raw_exercise in raw_topic.get("exercise", []):
+            where = f"{topic.id}.{raw_exercise['name']}"
+            exercise = Exercise(name=raw_exercise["name"], topic=topic.id,
+                                summary=_text(raw_exercise, "summary", where))
+            for raw_check in raw_exercise.get("check", []):
+                hints = raw_check.get("hints", {})
+                if any(not hints.get(lang) for lang in LANGUAGES):
+                    raise ValueError(f"{where}.{raw_check['name']}: hints are needed in {LANGUAGES}")
+                exercise.checks.append(Check(
+                    name=raw_check["name"], topic=topic.id, exercise=exercise.name,
+                    points=int(raw_check.get("points", 1)), timeout=float(raw_check.get("timeout", 30)),
+                    hidden=bool(raw_check.get("hidden", False)),
+                    hints={lang: list(hints[lang]) for lang in LANGUAGES}))
+            topic.exercises.append(exercise)
+        topics.append(topic)
+    return Course(topics)
+
+
+@lru_cache(maxsize=None)
+def load_course(path: Path = COURSE_MAP) -> Course:
+    with open(path, "rb") as file:
+        return parse_course(tomllib.load(file))
+
+
+def default_language() -> str:
+    """`zh` when the user's locale is Chinese, else `en`."""
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(variable)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    code = locale.getlocale()[0] or ""
+    return "zh" if code.lower().startswith("zh") else "en"

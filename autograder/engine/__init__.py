@@ -1,0 +1,6 @@
+"""Runs submission code in separate worker processes (design principle 3).
+
+The trusted side (`client.Submission`) sends probe requests; the worker (`worker.py`)
+imports the submission's files, runs the probe and answers with plain data only
+(`protocol.py`: JSON plus `.npy` files read with `allow_pickle=False`).
+"""

@@ -1,0 +1,168 @@
+"""The worker process: imports a submission's files and runs probes on request.
+
+Started by `client.Worker` as `python -P -m autograder.engine.worker ...` inside a scratch
+copy of the submission. It reads one JSON request per line and answers one JSON response
+per line on its own pipes, so whatever the submission prints cannot corrupt the protocol.
+Nothing here decides a verdict: it only reports what the submission did.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import os
+import re
+import signal
+import sys
+import traceback
+from pathlib import Path
+
+from autograder.engine import protocol
+from autograder.engine.probing import ProbeFailure, type_name
+
+_BLANK = re.compile(r"^\s*raise\s+NotImplementedError\b")
+
+
+class _SubmissionFiles:
+    """Imports the submission's exercise files by path, never through `sys.path`, so a
+    file named like a library (`numpy.py`) shadows nothing."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self.modules: dict[str, object] = {}
+
+    def path_of(self, module: str) -> Path | None:
+        return None if self.folder is None else self.folder / f"{module}.py"
+
+    def load(self, module: str):
+        if module not in self.modules:
+            path = self.path_of(module)
+            if path is None:
+                raise RuntimeError("this worker runs without a submission")
+            if not path.is_file():
+                raise FileNotFoundError(path.name)
+            spec = importlib.util.spec_from_file_location(module, path)
+            loaded = importlib.util.module_from_spec(spec)
+            sys.modules[module] = loaded  # Keras and pickling look classes up by module name
+            try:
+                spec.loader.exec_module(loaded)
+            except BaseException:
+                del sys.modules[module]
+                raise
+            self.modules[module] = loaded
+        return self.modules[module]
+
+    def frames(self, error: BaseException) -> list[traceback.FrameSummary]:
+        """The traceback frames of `error` that lie in the submission's files."""
+        if self.folder is None:
+            return []
+        folder = str(self.folder.resolve())
+        return [frame for frame in traceback.extract_tb(error.__traceback__)
+                if os.path.abspath(frame.filename).startswith(folder + os.sep)]
+
+    def is_blank(self, error: BaseException) -> bool:
+        """An untouched blank: `raise NotImplementedError` written in a submission file
+        (directly, or reported by TensorFlow as "in user code" from inside a graph)."""
+        if not isinstance(error, NotImplementedError):
+            return False
+        frames = self.frames(error)
+        if frames and frames[-1] == traceback.extract_tb(error.__traceback__)[-1]:
+            return bool(_BLANK.match(frames[-1].line or ""))
+        text = str(error)
+        return self.folder is not None and str(self.folder.resolve()) in text and "raise NotImplementedError" in text
+
+
+def _describe_error(error: BaseException, files: _SubmissionFiles) -> str:
+    if isinstance(error, SystemExit):
+        return f"your code called sys.exit({error.code!r}); a submission must return, not exit"
+    if isinstance(error, KeyboardInterrupt):
+        return "your code raised KeyboardInterrupt"
+    text = str(error).strip()
+    first = text.splitlines()[0] if text else ""
+    where = ""
+    frames = files.frames(error)
+    if frames:
+        frame = frames[-1]
+        where = f" ({Path(frame.filename).name}, line {frame.lineno}: `{(frame.line or '').strip()}`)"
+    detail = f": {first}" if first else ""
+    return f"{type(error).__name__}{detail}{where}"
+
+
+def _import(files: _SubmissionFiles, module: str) -> dict:
+    try:
+        files.load(module)
+    except FileNotFoundError as missing:
+        return {"status": "missing", "message": f"{missing.args[0]} is not in the submission"}
+    except BaseException as error:
+        if files.is_blank(error):
+            return {"status": "not_attempted", "message": f"{module}.py raises NotImplementedError when imported"}
+        return {"status": "import_error", "message": f"{module}.py could not be imported: {_describe_error(error, files)}",
+                "traceback": traceback.format_exc(limit=-8)}
+    return {"status": "ok"}
+
+
+def _probe(files: _SubmissionFiles, request: dict, exchange: Path) -> dict:
+    module, name = request["module"], request["probe"]
+    probes = importlib.import_module(f"autograder.probes.{module}")
+    probe = getattr(probes, name)
+    inputs = protocol.decode(request.get("inputs", {}), exchange / "in")
+    sub = files.load(module) if request.get("with_submission", True) else None
+    try:
+        value = probe(sub, **inputs)
+    except ProbeFailure as failure:
+        return {"status": "failed", "message": str(failure)}
+    except BaseException as error:
+        if files.is_blank(error):
+            return {"status": "not_attempted", "message": "this exercise still raises NotImplementedError"}
+        submission_involved = bool(files.frames(error)) or isinstance(error, (SystemExit, KeyboardInterrupt))
+        return {"status": "error" if submission_involved else "probe_error",
+                "message": _describe_error(error, files), "traceback": traceback.format_exc(limit=-12)}
+    try:
+        (exchange / "out").mkdir(exist_ok=True)
+        return {"status": "ok", "value": protocol.encode(value, exchange / "out")}
+    except protocol.UnsupportedValue as unsupported:
+        return {"status": "probe_error", "message": f"probe {name} returned unsendable data: {unsupported}"}
+
+
+def _handle(files: _SubmissionFiles, request: dict, exchange: Path) -> dict:
+    op = request.get("op")
+    if op == "import":
+        return _import(files, request["module"])
+    if op == "probe":
+        if request.get("with_submission", True):
+            imported = _import(files, request["module"])
+            if imported["status"] != "ok":
+                return imported
+        return _probe(files, request, exchange)
+    return {"status": "probe_error", "message": f"unknown request {op!r}"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--exchange", type=Path, required=True)
+    parser.add_argument("--submission", type=Path)
+    parser.add_argument("--requests", type=int, required=True)
+    parser.add_argument("--responses", type=int, required=True)
+    args = parser.parse_args(argv)
+    # A flood of output past the file-size limit must fail the write, not kill us silently.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    requests = os.fdopen(args.requests, "rb")
+    responses = os.fdopen(args.responses, "wb", buffering=0)
+    import tensorflow  # noqa: F401  (paid once, before any check's clock starts)
+
+    files = _SubmissionFiles(args.submission)
+    responses.write(protocol.dumps({"status": "ready"}))
+    for line in requests:
+        request = protocol.loads(line)
+        if request.get("op") == "exit":
+            break
+        exchange = args.exchange / request["id"]
+        response = _handle(files, request, exchange)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        responses.write(protocol.dumps(response))
+    os._exit(0)  # skip TensorFlow's slow interpreter teardown
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Comparison helpers for checks: numbers in, a targeted `Incorrect` out.
+
+Everything is compared as float64 NumPy arrays (`np.asarray(x, dtype=float)`), never as
+objects, so a lying `__eq__` gets nowhere and NaN always fails. Default tolerances are the
+syllabus': rtol=1e-4 and atol=1e-4 times the scale of the reference (at least 1).
+
+    expect_close(out, reference, "standardize(x)",
+                 mistakes={"looks like the sample std (ddof=1)": sample_std_version})
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from autograder.outcomes import Incorrect
+
+RTOL = 1e-4
+ATOL_SCALE = 1e-4
+
+
+def numbers(value, what: str) -> np.ndarray:
+    """`value` as a float64 array, or Incorrect saying it is not numbers."""
+    if value is None:
+        raise Incorrect(f"{what} returned None: did you forget a `return` statement?")
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise Incorrect(f"{what} should be numbers, but got {type(value).__name__}") from None
+
+
+def scale_of(reference) -> float:
+    reference = np.asarray(reference, dtype=float)
+    return max(1.0, float(np.max(np.abs(reference)))) if reference.size else 1.0
+
+
+def is_close(actual, expected, *, rtol: float = RTOL, atol_scale: float = ATOL_SCALE, scale: float | None = None) -> bool:
+    actual, expected = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
+    if actual.shape != expected.shape:
+        return False
+    atol = atol_scale * (scale_of(expected) if scale is None else scale)
+    return bool(np.all(np.isclose(actual, expected, rtol=rtol, atol=atol)))
+
+
+def expect_close(actual, expected, what: str, *, rtol: float = RTOL, atol_scale: float = ATOL_SCALE,
+                 scale: float | None = None, mistakes: dict[str, object] | None = None) -> None:
+    """Pass when `actual` matches `expected`; otherwise name the first mistake whose
+    predicted output `actual` matches, or say where and by how much it differs."""
+    actual = numbers(actual, what)
+    expected = np.asarray(expected, dtype=float)
+    if is_close(actual, expected, rtol=rtol, atol_scale=atol_scale, scale=scale):
+        return
+    for message, predicted in (mistakes or {}).items():
+        if is_close(actual, predicted, rtol=rtol, atol_scale=atol_scale, scale=scale):
+            raise Incorrect(f"{what}: {message}")
+    if actual.shape != expected.shape:
+        raise Incorrect(f"{what} has shape {actual.shape}, expected {expected.shape}")
+    if np.isnan(actual).any() and not np.isnan(expected).any():
+        raise Incorrect(f"{what} contains NaN (a division by zero, or the log of 0?)")
+    error = np.abs(actual - expected)
+    error[np.isnan(error)] = np.inf
+    index = np.unravel_index(int(np.argmax(error)), error.shape) if error.ndim else ()
+    at = f" at index {tuple(int(i) for i in index)}" if index else ""
+    raise Incorrect(f"{what} is off{at}: got {actual[index]:.6g}, expected {expected[index]:.6g}")
+
+
+def expect_equal(actual, expected, what: str) -> None:
+    """Exact equality of numbers (ids, counts, shapes)."""
+    actual = numbers(actual, what)
+    expected = np.asarray(expected, dtype=float)
+    if actual.shape != expected.shape:
+        raise Incorrect(f"{what} has shape {actual.shape}, expected {expected.shape}")
+    if not np.array_equal(actual, expected):
+        raise Incorrect(f"{what} differs from the expected values in {int(np.sum(actual != expected))} place(s)")

@@ -1,0 +1,43 @@
+"""How a check ends, as exceptions the checks raise and the runners classify.
+
+Statuses (the `status` field of every report): passed, failed, not_attempted, error,
+timeout. A plain AssertionError inside a check also counts as failed.
+"""
+
+
+class CheckOutcome(Exception):
+    status = "error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class Incorrect(CheckOutcome, AssertionError):
+    """The submission ran and gave a wrong answer; the message names the likely mistake."""
+    status = "failed"
+
+
+class NotAttempted(CheckOutcome):
+    """The blank is untouched (it still raises NotImplementedError) or the file is absent."""
+    status = "not_attempted"
+
+
+class SubmissionError(CheckOutcome):
+    """The submission raised, failed to import, exited or crashed its worker."""
+    status = "error"
+
+
+class SubmissionTimeout(CheckOutcome):
+    """The submission ran past the check's time limit; its worker was killed."""
+    status = "timeout"
+
+
+def status_of(error: BaseException | None) -> str:
+    if error is None:
+        return "passed"
+    if isinstance(error, CheckOutcome):
+        return error.status
+    if isinstance(error, AssertionError):
+        return "failed"
+    return "error"

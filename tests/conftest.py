@@ -1,0 +1,66 @@
+"""Shared helpers for the course's own tests."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from autograder import COURSE_ROOT
+from autograder.course import load_course
+
+SOLUTIONS = COURSE_ROOT / "solutions"
+EXERCISES = COURSE_ROOT / "exercises"
+MISTAKES = Path(__file__).parent / "mistakes"
+
+
+def run_check(submission: Path, *topics: str, only: list[str] | None = None, extra: list[str] = (),
+              timeout: float = 900) -> tuple[int, dict, str]:
+    """Run `python -m autograder check` in a fresh process; returns (exit code, JSON, output)."""
+    report = Path(submission).parent / f"report-{os.getpid()}-{len(os.listdir(Path(submission).parent))}.json"
+    command = [sys.executable, "-m", "autograder", "check", *topics, "--submission", str(submission),
+               "--json", str(report), "--lang", "en", *extra]
+    for name in only or ():
+        command += ["--only", name]
+    done = subprocess.run(command, cwd=COURSE_ROOT, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "COLUMNS": "200"})
+    data = json.loads(report.read_text()) if report.exists() else {}
+    return done.returncode, data, done.stdout + done.stderr
+
+
+def submission_with(tmp_path: Path, module: str, code: str, base: Path = SOLUTIONS) -> Path:
+    """A submission folder holding `base`'s file for `module` with `code` appended (so its
+    definitions replace the reference ones)."""
+    folder = tmp_path / "submission"
+    folder.mkdir(exist_ok=True)
+    source = (base / f"{module}.py").read_text(encoding="utf-8")
+    (folder / f"{module}.py").write_text(source + "\n\n# --- variant under test ---\n" + code, encoding="utf-8")
+    return folder
+
+
+def load_mistakes() -> list[dict]:
+    mistakes = []
+    for path in sorted(MISTAKES.glob("*.toml")):
+        with open(path, "rb") as file:
+            for mistake in tomllib.load(file).get("mistake", []):
+                mistakes.append({**mistake, "module": path.stem})
+    return mistakes
+
+
+@pytest.fixture(scope="session")
+def course():
+    return load_course()
+
+
+@pytest.fixture
+def copy_of():
+    def copy(folder: Path, tmp_path: Path) -> Path:
+        target = tmp_path / folder.name
+        shutil.copytree(folder, target)
+        return target
+    return copy

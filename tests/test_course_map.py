@@ -1,0 +1,49 @@
+"""The course map is complete and agrees with the check modules and the syllabus' files."""
+import ast
+
+from autograder import COURSE_ROOT
+from autograder.course import LANGUAGES, load_course
+
+SYLLABUS_FILES = ["e01_tensors.py", "e02_autodiff.py", "e03_models.py", "e04_training.py", "e05_evaluation.py",
+                  "e06_savedmodel.py", "e07_embedding.py", "e08_tf_function.py", "e09_checkpoint.py"]
+CHECKS = COURSE_ROOT / "autograder" / "checks"
+
+
+def test_topics_are_the_syllabus_files_in_order():
+    assert [topic.file for topic in load_course().topics] == SYLLABUS_FILES
+
+
+def _check_functions(path):
+    tree = ast.parse(path.read_text())
+    return [node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")]
+
+
+def test_every_check_function_has_a_course_map_entry_and_back():
+    course = load_course()
+    for topic in course.topics:
+        path = CHECKS / f"test_{topic.module}.py"
+        in_module = _check_functions(path) if path.exists() else []
+        in_map = [check.name for check in topic.checks]
+        assert sorted(in_module) == sorted(in_map), topic.id
+        assert len(set(in_map)) == len(in_map), f"duplicate check names in {topic.id}"
+
+
+def test_every_check_has_points_a_time_limit_and_hints_in_both_languages():
+    for check in load_course().checks:
+        assert check.points > 0 and check.timeout > 0, check.id
+        for lang in LANGUAGES:
+            assert check.hints[lang] and all(hint.strip() for hint in check.hints[lang]), (check.id, lang)
+        assert len(check.hints["en"]) == len(check.hints["zh"]), f"{check.id}: hint tiers differ between languages"
+
+
+def test_each_exercise_names_a_definition_in_its_solution():
+    for topic in load_course().topics:
+        solution = COURSE_ROOT / "solutions" / topic.file
+        if not solution.exists():
+            continue
+        tree = ast.parse(solution.read_text())
+        defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+        defined |= {target.id for node in tree.body if isinstance(node, ast.Assign)
+                    for target in node.targets if isinstance(target, ast.Name)}
+        missing = [exercise.name for exercise in topic.exercises if exercise.name not in defined]
+        assert not missing, f"{topic.file} lacks {missing}"
