@@ -75,20 +75,25 @@ def seed_of(config) -> int:
 
 class TopicProbe:
     """`probe.standardize(x=...)` runs `autograder.probes.e01_tensors.standardize` on the
-    submission; `probe.clean.<name>(...)` runs a probe without importing the submission."""
+    submission. `probe.fresh.<name>(...)` runs it in a new process of its own;
+    `probe.clean.<name>(...)` in a new process that never imports the submission."""
 
-    def __init__(self, submission: Submission, module: str, with_submission: bool = True):
-        self._submission, self._module, self._with_submission = submission, module, with_submission
+    def __init__(self, submission: Submission, module: str, with_submission: bool = True, fresh: bool = False):
+        self._submission, self._module = submission, module
+        self._options = {"with_submission": with_submission, "fresh": fresh}
 
     def __getattr__(self, name: str):
         if name.startswith("_"):
             raise AttributeError(name)
-        return lambda **inputs: self._submission.probe(self._module, name, with_submission=self._with_submission,
-                                                      **inputs)
+        return lambda **inputs: self._submission.probe(self._module, name, **self._options, **inputs)
+
+    @property
+    def fresh(self) -> "TopicProbe":
+        return TopicProbe(self._submission, self._module, fresh=True)
 
     @property
     def clean(self) -> "TopicProbe":
-        return TopicProbe(self._submission, self._module, with_submission=False)
+        return TopicProbe(self._submission, self._module, with_submission=False, fresh=True)
 
 
 @pytest.fixture

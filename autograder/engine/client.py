@@ -182,11 +182,14 @@ def copy_submission(folder: Path, scratch: Path) -> Path:
 class Submission:
     """A submission folder, probed through one worker at a time (restarted after a death)."""
 
-    def __init__(self, folder: Path, timeout_scale: float = 1.0):
+    def __init__(self, folder: Path, timeout_scale: float = 1.0, worker_factory=Worker):
+        """`worker_factory(home, submission_files_or_None)` makes a worker; anything with
+        Worker's methods will do (a warm, forked worker, a sandboxed one)."""
         self.folder = Path(folder).resolve()
         self.timeout_scale = timeout_scale
         self.scratch = Path(tempfile.mkdtemp(prefix="tf-course-"))
         self.files = copy_submission(self.folder, self.scratch)
+        self._make_worker = worker_factory
         self._workers = itertools.count()
         self._worker: Worker | None = None
         self._broken_modules: dict[str, CheckOutcome] = {}
@@ -196,38 +199,53 @@ class Submission:
     def start(self) -> None:
         """Start a worker now, so TensorFlow imports while the caller does other work."""
         if self._worker is None or not self._worker.alive:
-            self._worker = Worker(self.scratch / f"worker{next(self._workers)}", self.files)
+            self._worker = self._make_worker(self.scratch / f"worker{next(self._workers)}", self.files)
 
     def begin_check(self, seconds: float = DEFAULT_CHECK_SECONDS) -> None:
         """Start the clock of one check: all its probes share `seconds` (times the scale)."""
         self._check_seconds = seconds * self.timeout_scale
         self._deadline = time.monotonic() + self._check_seconds
 
-    def probe(self, module: str, name: str, *, with_submission: bool = True, **inputs):
+    def probe(self, module: str, name: str, *, with_submission: bool = True, fresh: bool = False, **inputs):
         """Run `autograder.probes.<module>.<name>(submission_module, **inputs)` in the worker
-        and return its plain-data result, or raise the outcome that ends the check."""
+        and return its plain-data result, or raise the outcome that ends the check.
+
+        `with_submission=False` passes `sub=None` and imports nothing of the submission;
+        `fresh=True` runs the probe in a new worker process used for this call only (for
+        "in a new process" checks: resuming a run, loading an export without its classes).
+        """
         if with_submission and module in self._broken_modules:
             raise self._broken_modules[module]
-        worker = self._ready_worker()
-        if with_submission and module not in worker.imported:
-            self._import(worker, module)
-        request_id, folder = worker.new_request_folder()
-        request = {"op": "probe", "module": module, "probe": name, "with_submission": with_submission,
-                   "inputs": protocol.encode(inputs, folder)}
-        response = self._call(worker, request, request_id, f"`{name}`")
+        worker = self._fresh_worker(with_submission) if fresh else self._shared_worker()
         try:
-            return self._outcome(response, folder.parent / "out")
+            self._wait_ready(worker)
+            if with_submission and module not in worker.imported:
+                self._import(worker, module)
+            request_id, folder = worker.new_request_folder()
+            request = {"op": "probe", "module": module, "probe": name, "with_submission": with_submission,
+                       "inputs": protocol.encode(inputs, folder)}
+            response = self._call(worker, request, request_id, f"`{name}`")
+            try:
+                return self._outcome(response, folder.parent / "out")
+            finally:
+                shutil.rmtree(folder.parent, ignore_errors=True)
         finally:
-            shutil.rmtree(folder.parent, ignore_errors=True)
+            if fresh:
+                worker.close()
 
-    def _ready_worker(self) -> Worker:
+    def _shared_worker(self) -> Worker:
         self.start()
-        try:
-            self._deadline += self._worker.wait_ready()
-        except (WorkerDied, WorkerTimedOut) as death:
-            self._worker.kill()
-            raise SubmissionError(f"the worker could not start TensorFlow: {death}") from None
         return self._worker
+
+    def _fresh_worker(self, with_submission: bool) -> Worker:
+        return self._make_worker(self.scratch / f"worker{next(self._workers)}", self.files if with_submission else None)
+
+    def _wait_ready(self, worker: Worker) -> None:
+        try:
+            self._deadline += worker.wait_ready()
+        except (WorkerDied, WorkerTimedOut) as death:
+            worker.kill()
+            raise SubmissionError(f"the worker could not start TensorFlow: {death}") from None
 
     def _import(self, worker: Worker, module: str) -> None:
         try:
