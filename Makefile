@@ -37,7 +37,7 @@ test-slow: setup system-deps
 	$(PY) -m pytest -n 2 -m slow tests
 
 benchmark: setup
-	$(PY) benchmarks/run.py
+	for script in benchmarks/*.py; do $(PY) $$script || exit 1; done
 
 generate: setup
 	$(PY) -m autograder generate

@@ -24,9 +24,11 @@ MARKS = {"passed": "[green]✔[/]", "failed": "[red]✘[/]", "not_attempted": "[
          "error": "[red]![/]", "timeout": "[red]⏱[/]"}
 
 
-def readable(check_name: str) -> str:
-    """`test_standardize_matches_numpy` -> `standardize matches numpy`."""
-    return check_name.removeprefix("test_").replace("_", " ")
+def readable(check_name: str, exercise: str) -> str:
+    """(`test_standardize_matches_numpy`, `standardize`) -> `matches numpy`."""
+    name = check_name.removeprefix("test_")
+    prefix = exercise.lower() + "_"
+    return (name[len(prefix):] if name.lower().startswith(prefix) else name).replace("_", " ")
 
 
 def next_exercise(run: RunResult) -> CheckResult | None:
@@ -43,7 +45,7 @@ def print_report(run: RunResult, course: Course, lang: str = "en", console: Cons
             console.print(f"\n[bold]{topic.id} · {escape(topic.title[lang])}[/]")
             topic_shown = result.topic
         points = f"{result.points}/{result.max_points}"
-        console.print(f"  {MARKS[result.status]} {escape(result.exercise)}: {escape(readable(result.name))}"
+        console.print(f"  {MARKS[result.status]} {escape(result.exercise)}: {escape(readable(result.name, result.exercise))}"
                       f" [dim]({ui[result.status]}, {points})[/]")
         if result.status != "passed":
             console.print(f"      {escape(result.message)}", style="red" if result.status != "not_attempted" else "yellow")

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -22,7 +23,7 @@ MISTAKES = Path(__file__).parent / "mistakes"
 def run_check(submission: Path, *topics: str, only: list[str] | None = None, extra: list[str] = (),
               timeout: float = 900) -> tuple[int, dict, str]:
     """Run `python -m autograder check` in a fresh process; returns (exit code, JSON, output)."""
-    report = Path(submission).parent / f"report-{os.getpid()}-{len(os.listdir(Path(submission).parent))}.json"
+    report = Path(tempfile.mkdtemp(prefix="check-report-")) / "report.json"  # never inside the checkout
     command = [sys.executable, "-m", "autograder", "check", *topics, "--submission", str(submission),
                "--json", str(report), "--lang", "en", *extra]
     for name in only or ():
@@ -30,6 +31,7 @@ def run_check(submission: Path, *topics: str, only: list[str] | None = None, ext
     done = subprocess.run(command, cwd=COURSE_ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "COLUMNS": "200"})
     data = json.loads(report.read_text()) if report.exists() else {}
+    shutil.rmtree(report.parent, ignore_errors=True)
     return done.returncode, data, done.stdout + done.stderr
 
 
