@@ -10,7 +10,7 @@ TOPICS      ?=
 # Debian packages the tests use (installed when missing and we are root).
 SYSTEM_PACKAGES ?= tmux
 
-.PHONY: setup system-deps check test test-slow benchmark generate
+.PHONY: setup system-deps check test test-fast test-slow benchmark generate
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(BASE_PYTHON) -m venv $(VENV)
@@ -30,7 +30,11 @@ system-deps:
 check: setup
 	$(PY) -m autograder check $(TOPICS) --submission $(SUBMISSION)
 
-test: setup system-deps
+# The whole suite, as CI runs it: the default tests (about 15 minutes at most on 2 cores),
+# then the slow ones (seed robustness, the browser test, stress tests).
+test: test-fast test-slow
+
+test-fast: setup system-deps
 	$(PY) -m pytest -n 2 -m "not slow" tests
 
 test-slow: setup system-deps
