@@ -1,0 +1,372 @@
+"""Checks for e04_training: MNISTLoader, loss_fn, train_step, train.
+
+The references are computed here, in float64 NumPy, from plain data the probes send back:
+the grader's MLP (Flatten, Dense(hidden, relu), Dense(10), softmax) is small enough to run
+forward and backward by hand, so a returned loss or an applied update is compared with
+the exact number it should be.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from autograder import COURSE_ROOT
+from autograder.expect import expect_close, numbers
+from autograder.outcomes import Incorrect
+
+MNIST = COURSE_ROOT / "data" / "mnist.npz"
+ACCURACY_THRESHOLD = 0.88
+# The notes' settings. The reference clears 0.88 after 2 of these 5 epochs at every seed
+# tried, and reaches about 0.92 after 5 (tests/test_training_seeds.py prints the numbers).
+TRAIN_BUDGET = {"num_epochs": 5, "batch_size": 50, "learning_rate": 0.001}
+HIDDEN = 32  # units of the grader's small MLP for the train_step and train-loop checks
+VARIABLES = ("the first Dense layer's kernel", "the first Dense layer's bias",
+             "the second Dense layer's kernel", "the second Dense layer's bias")
+ADAM_EPSILON_HAT = 1e-7 / np.sqrt(1 - 0.999)  # Keras's Adam: first step is lr * g / (|g| + this)
+
+
+@lru_cache(maxsize=1)
+def load_mnist() -> dict[str, np.ndarray]:
+    with np.load(MNIST, allow_pickle=False) as data:
+        return {name: data[name] for name in ("x_train", "y_train", "x_test", "y_test")}
+
+
+def accuracy_on_test_split(probabilities) -> float:
+    """Accuracy of [1000, 10] test-set probabilities against the file's labels."""
+    probabilities = numbers(probabilities, "the trained model's predictions")
+    labels = load_mnist()["y_test"]
+    if probabilities.shape != (len(labels), 10):
+        raise Incorrect(f"the trained model's predictions have shape {probabilities.shape}, "
+                        f"expected {(len(labels), 10)}")
+    return float(np.mean(np.argmax(probabilities, axis=1) == labels))
+
+
+# --- float64 references for the grader's MLP ---------------------------------------------
+
+def _scaled(images):
+    return images.astype(np.float64).reshape(len(images), -1) / 255.0 if images.dtype == np.uint8 \
+        else np.asarray(images, np.float64).reshape(len(images), -1)
+
+
+def _forward(weights, X):
+    W1, b1, W2, b2 = (np.asarray(w, np.float64) for w in weights)
+    hidden = _scaled(X) @ W1 + b1
+    active = np.maximum(hidden, 0.0)
+    logits = active @ W2 + b2
+    logits -= logits.max(axis=1, keepdims=True)
+    probabilities = np.exp(logits)
+    return hidden, active, probabilities / probabilities.sum(axis=1, keepdims=True)
+
+
+def _per_example_loss(weights, X, y):
+    probabilities = _forward(weights, X)[2]
+    return -np.log(probabilities[np.arange(len(y)), y])
+
+
+def _loss(weights, X, y):
+    return float(np.mean(_per_example_loss(weights, X, y)))
+
+
+def _gradients(weights, X, y):
+    """Gradients of the mean cross-entropy with respect to [W1, b1, W2, b2]."""
+    hidden, active, probabilities = _forward(weights, X)
+    delta = probabilities.copy()
+    delta[np.arange(len(y)), y] -= 1.0
+    delta /= len(y)
+    W2 = np.asarray(weights[2], np.float64)
+    back = (delta @ W2.T) * (hidden > 0)
+    return [_scaled(X).T @ back, back.sum(axis=0), active.T @ delta, delta.sum(axis=0)]
+
+
+def _batch(rng, size):
+    data = load_mnist()
+    index = rng.choice(len(data["x_train"]), size=size, replace=False)
+    images = (data["x_train"][index].astype(np.float32) / np.float32(255.0))[..., np.newaxis]
+    return images, data["y_train"][index].astype(np.int32)
+
+
+def _unchanged(before, after):
+    return [name for name, old, new in zip(VARIABLES, before, after) if np.array_equal(old, new)]
+
+
+# --- MNISTLoader -------------------------------------------------------------------------
+
+def _subset(rng):
+    """A fresh random file in the course's format, smaller than the shipped one."""
+    data = load_mnist()
+    n_train, n_test = int(rng.integers(150, 300)), int(rng.integers(40, 90))
+    train = rng.choice(len(data["x_train"]), n_train, replace=False)
+    test = rng.choice(len(data["x_test"]), n_test, replace=False)
+    label_dtype = rng.choice(["uint8", "int64"])
+    return {"x_train": data["x_train"][train], "y_train": data["y_train"][train].astype(label_dtype),
+            "x_test": data["x_test"][test], "y_test": data["y_test"][test].astype(label_dtype)}
+
+
+def _expect_images(summary, name, count):
+    if summary["max"] > 1.0 + 1e-6:
+        raise Incorrect(f"{name} goes up to {summary['max']:g}: the images are not scaled to [0, 1]; "
+                        "divide the uint8 pixels by 255")
+    if summary["min"] < 0:
+        raise Incorrect(f"{name} goes down to {summary['min']:g}; pixels scaled to [0, 1] are never negative")
+    if summary["max"] < 0.9:
+        raise Incorrect(f"{name} only goes up to {summary['max']:g}; the brightest MNIST pixels (255) should "
+                        "become 1.0: divide by 255, once")
+    if summary["shape"] == [count, 28, 28]:
+        raise Incorrect(f"{name} has shape {tuple(summary['shape'])}: add the channel axis to get "
+                        f"[N, 28, 28, 1] (np.expand_dims(images, axis=-1))")
+    if summary["shape"] != [count, 28, 28, 1]:
+        raise Incorrect(f"{name} has shape {tuple(summary['shape'])}, expected ({count}, 28, 28, 1)")
+    if summary["dtype"] != "float32":
+        raise Incorrect(f"{name} is {summary['dtype']}; it must be float32 (.astype(np.float32))")
+
+
+def _expect_labels(summary, name, count):
+    if summary["shape"] != [count]:
+        raise Incorrect(f"{name} has shape {tuple(summary['shape'])}, expected ({count},)")
+    if summary["dtype"] != "int32":
+        raise Incorrect(f"{name} is {summary['dtype']}; the syllabus asks for int32 labels (.astype(np.int32))")
+    if summary["min"] < 0 or summary["max"] > 9:
+        raise Incorrect(f"{name} holds values from {summary['min']:g} to {summary['max']:g}; digits are 0 to 9")
+
+
+def test_mnist_loader_shapes_dtypes_and_range(probe, rng):
+    subset = _subset(rng)
+    data = load_mnist()
+    for arrays, source in ((None, "data/mnist.npz"), (subset, "another file in the same format")):
+        files = data if arrays is None else arrays
+        n_train, n_test = len(files["x_train"]), len(files["x_test"])
+        result = probe.loader_summary(arrays=arrays)
+        _expect_images(result["train_data"], "train_data", n_train)
+        _expect_images(result["test_data"], "test_data", n_test)
+        _expect_labels(result["train_label"], "train_label", n_train)
+        _expect_labels(result["test_label"], "test_label", n_test)
+        for name, count in (("num_train_data", n_train), ("num_test_data", n_test)):
+            if result[name] != count:
+                raise Incorrect(f"{name} is {result[name]}, but {source} holds {count}: count the loaded "
+                                "examples (e.g. self.train_data.shape[0]) rather than writing a number")
+
+
+def _keys(images):
+    """One bytes key per image, from [N, 28, 28(, 1)] images scaled to [0, 1] (or not)."""
+    images = np.asarray(images, dtype=np.float64)
+    scale = 255.0 if images.size and images.max() <= 1.0 + 1e-6 else 1.0
+    pixels = np.rint(images.reshape(len(images), -1) * scale)
+    if pixels.shape[1:] != (784,):
+        return None
+    return [row.tobytes() for row in np.clip(pixels, 0, 255).astype(np.uint8)]
+
+
+def test_mnist_loader_keeps_images_and_labels_paired(probe, rng):
+    subset = _subset(rng)
+    sizes = [int(size) for size in rng.integers(16, 48, size=5)]
+    result = probe.loader_pairs(arrays=subset, batch_sizes=sizes)
+    train = dict(zip(_keys(subset["x_train"]), subset["y_train"].tolist()))
+    test = dict(zip(_keys(subset["x_test"]), subset["y_test"].tolist()))
+    for split, known in (("train", train), ("test", test)):
+        images, labels = result[f"{split}_data"], result[f"{split}_label"].reshape(-1)
+        keys = _keys(images)
+        if keys is None or len(keys) != len(known) or len(labels) != len(known):
+            raise Incorrect(f"{split}_data and {split}_label should hold the file's {len(known)} {split} "
+                            f"examples; got shapes {images.shape} and {result[f'{split}_label'].shape}")
+        if sorted(keys) != sorted(known):
+            raise Incorrect(f"{split}_data does not hold exactly the file's x_{split} images")
+        wrong = sum(known[key] != label for key, label in zip(keys, labels.tolist()))
+        if wrong:
+            raise Incorrect(f"{wrong} of {len(keys)} images in {split}_data sit next to another image's label in "
+                            f"{split}_label: images and labels were shuffled separately; shuffle both with one "
+                            "permutation, or not at all")
+    batch_keys = []
+    for size, batch in zip(sizes, result["batches"]):
+        X, y = batch["X"], batch["y"].reshape(-1)
+        if X.shape[:1] != (size,) or X.shape[1:] not in ((28, 28, 1), (28, 28)) or y.shape != (size,):
+            raise Incorrect(f"get_batch({size}) returned X of shape {X.shape} and y of shape {batch['y'].shape}; "
+                            f"expected ({size}, 28, 28, 1) and ({size},)")
+        keys = _keys(X)
+        if any(key not in train for key in keys):
+            in_test = sum(key in test for key in keys)
+            raise Incorrect(f"get_batch({size}) returned images that are not training images"
+                            + (f" ({in_test} are test images)" if in_test else "")
+                            + ": draw batches from train_data")
+        wrong = sum(train[key] != label for key, label in zip(keys, y.tolist()))
+        if wrong:
+            raise Incorrect(f"get_batch({size}) returned {wrong} of {size} images with another image's label: images "
+                            "and labels were shuffled (or indexed) separately; draw one array of indices and use it "
+                            "for both X and y")
+        batch_keys.append(frozenset(keys))
+    if len(set(batch_keys)) == 1:
+        raise Incorrect("get_batch returned the same examples on every call: draw a random batch each time")
+
+
+# --- loss_fn -----------------------------------------------------------------------------
+
+def _probabilities(rng, n, k):
+    logits = rng.normal(size=(n, k)) * 1.5
+    probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return (probabilities / probabilities.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_loss_fn_matches_float64_cross_entropy(probe, rng):
+    for _ in range(2):
+        n, k = int(rng.integers(5, 40)), int(rng.integers(3, 11))
+        y_true = rng.integers(0, k, size=n)
+        y_pred = _probabilities(rng, n, k)
+        p = y_pred.astype(np.float64)
+        per_example = -np.log(p[np.arange(n), y_true])
+        as_logits = p - p.max(axis=1, keepdims=True)
+        as_logits = -(as_logits - np.log(np.exp(as_logits).sum(axis=1, keepdims=True)))[np.arange(n), y_true]
+        out = probe.loss(y_true=y_true, y_pred=y_pred)
+        expect_close(out, per_example.mean(), f"loss_fn for {n} examples of {k} classes", mistakes={
+            "it is the sum over the batch; take the mean (tf.reduce_mean), so that the loss does not grow with "
+            "the batch size": per_example.sum(),
+            "it treats the probabilities as logits (from_logits=True); the model's outputs are probabilities, "
+            "so leave from_logits=False": as_logits.mean(),
+            "from_logits=True and summed: y_pred are probabilities, and the loss is the mean": as_logits.sum(),
+            "it returns one loss per example; the loss is their mean (tf.reduce_mean)": per_example,
+        })
+
+
+def test_loss_fn_returns_a_scalar(probe, rng):
+    n, k = int(rng.integers(8, 30)), 10
+    out = numbers(probe.loss(y_true=rng.integers(0, k, size=n), y_pred=_probabilities(rng, n, k)), "loss_fn")
+    if out.shape == (n,):
+        raise Incorrect(f"loss_fn returned one loss per example (shape ({n},)); the loss of a batch is their mean, "
+                        "a scalar: wrap it in tf.reduce_mean")
+    if out.shape != ():
+        raise Incorrect(f"loss_fn should return a scalar (shape ()), got shape {out.shape}")
+
+
+# --- train_step --------------------------------------------------------------------------
+
+def test_train_step_returns_the_loss_before_the_update(probe, rng):
+    X, y = _batch(rng, int(rng.integers(24, 64)))
+    result = probe.train_step_sgd(X=X, y=y, seed=int(rng.integers(2**31 - 1)), hidden=HIDDEN, learning_rate=0.5)
+    before = _loss(result["before"], X, y)
+    expect_close(result["loss"], before, "the loss train_step returned", mistakes={
+        "it is the loss after the update; return the loss computed under the tape, before apply_gradients":
+            _loss(result["after"], X, y),
+        "it is the sum over the batch; the loss is the mean (see loss_fn)": before * len(y),
+        "it is one loss per example; return the batch's mean loss": _per_example_loss(result["before"], X, y),
+    })
+
+
+def test_train_step_applies_the_mean_loss_gradients_to_every_trainable_variable(probe, rng):
+    X, y = _batch(rng, int(rng.integers(24, 64)))
+    learning_rate = 0.5
+    result = probe.train_step_sgd(X=X, y=y, seed=int(rng.integers(2**31 - 1)), hidden=HIDDEN,
+                                  learning_rate=learning_rate)
+    unchanged = _unchanged(result["before"], result["after"])
+    if result["missing_gradients"]:
+        raise Incorrect(f"some gradients are None ({', '.join(unchanged) or 'see the warning'}): compute the "
+                        "model's output and the loss inside the `with tf.GradientTape()` block, and differentiate "
+                        "with respect to model.trainable_variables")
+    if unchanged:
+        raise Incorrect(f"{len(unchanged)} of {len(VARIABLES)} trainable variables did not change "
+                        f"({', '.join(unchanged)}): take the gradients with respect to model.trainable_variables, "
+                        "all of them, and apply them to that same list")
+    reference = _gradients(result["before"], X, y)
+    for name, old, new, gradient in zip(VARIABLES, result["before"], result["after"], reference):
+        applied = (np.asarray(old, np.float64) - np.asarray(new, np.float64)) / learning_rate
+        expect_close(applied, gradient, f"the gradient applied to {name}", rtol=1e-2, atol_scale=1e-3, mistakes={
+            "it is batch_size times the gradient of the mean loss: the loss is summed over the batch, not averaged":
+                gradient * len(y),
+            "it has the wrong sign: apply_gradients subtracts the gradient itself, so pass it unchanged": -gradient,
+        })
+
+
+def test_train_step_works_for_several_fresh_models_and_optimizers(probe, rng):
+    batches = [_batch(rng, int(size)) for size in rng.integers(20, 40, size=2)]
+    seeds = [int(seed) for seed in rng.choice(2**31 - 1, size=3, replace=False)]
+    pairs = probe.train_step_pairs(batches=batches, seeds=seeds, hidden=HIDDEN, learning_rate=0.01)
+    for number, pair in enumerate(pairs, start=1):
+        weights = pair["weights"]
+        for step, ((X, y), loss) in enumerate(zip(batches, pair["losses"])):
+            what = f"model and optimizer number {number}, step {step + 1}"
+            expect_close(loss, _loss(weights[step], X, y), f"the loss train_step returned for the {what}", mistakes={
+                "it is the loss after the update; return the loss computed before apply_gradients":
+                    _loss(weights[step + 1], X, y),
+            })
+            unchanged = _unchanged(weights[step], weights[step + 1])
+            if unchanged:
+                raise Incorrect(f"for the {what}, train_step left {', '.join(unchanged)} unchanged: each call must "
+                                "update the model and use the optimizer it is given, not ones kept from an "
+                                "earlier call")
+
+
+# --- train -------------------------------------------------------------------------------
+
+def _adam_first_step(gradient, learning_rate):
+    return -learning_rate * gradient / (np.abs(gradient) + ADAM_EPSILON_HAT)
+
+
+def _share_matching(deltas, predicted, masks, learning_rate):
+    hits = total = 0
+    for delta, guess, mask in zip(deltas, predicted, masks):
+        close = np.isclose(delta[mask], guess[mask], rtol=0.02, atol=learning_rate * 1e-3)
+        hits, total = hits + int(close.sum()), total + int(mask.sum())
+    return hits / max(total, 1)
+
+
+def _expect_adam(weights_before, weights_after, gradients, learning_rate):
+    deltas = [np.asarray(new, np.float64) - np.asarray(old, np.float64)
+              for old, new in zip(weights_before, weights_after)]
+    if all(not delta.any() for delta in deltas):
+        raise Incorrect("the model's weights did not change between the first and the second batch: train on each "
+                        "batch (train_step) before fetching the next one")
+    masks = [np.abs(gradient) > 1e-4 for gradient in gradients]
+    if _share_matching(deltas, [_adam_first_step(g, learning_rate) for g in gradients], masks, learning_rate) > 0.99:
+        return
+    if _share_matching(deltas, [_adam_first_step(g, 0.001) for g in gradients], masks, 0.001) > 0.99:
+        raise Incorrect(f"the first update is Adam's with learning_rate=0.001, Keras's default, not the "
+                        f"learning_rate={learning_rate:.4g} train was given: pass it on, "
+                        "tf.keras.optimizers.Adam(learning_rate=learning_rate)")
+    if _share_matching(deltas, [-learning_rate * g for g in gradients], masks, learning_rate * 1e-3) > 0.99:
+        raise Incorrect("the first update is plain gradient descent (SGD), not Adam: the notes' loop uses "
+                        "tf.keras.optimizers.Adam(learning_rate=learning_rate)")
+    step = float(np.median(np.concatenate([np.abs(d[m]) for d, m in zip(deltas, masks)])))
+    raise Incorrect(f"the first update moved the weights by about {step:.3g} each, but Adam's first step with "
+                    f"learning_rate={learning_rate:.4g} moves each weight by about {learning_rate:.4g}: create "
+                    "tf.keras.optimizers.Adam(learning_rate=learning_rate) once, before the loop, and apply every "
+                    "batch's gradients with it")
+
+
+def test_train_runs_the_notes_number_of_batches_with_adam(probe, rng):
+    while True:
+        n_train, batch_size = int(rng.integers(300, 600)), int(rng.integers(20, 45))
+        if n_train % batch_size:
+            break
+    num_epochs = int(rng.integers(1, 3))
+    learning_rate = float(rng.uniform(0.003, 0.01))
+    expected = n_train // batch_size * num_epochs
+    result = probe.train_recorded(n_train=n_train, batch_size=batch_size, num_epochs=num_epochs,
+                                  learning_rate=learning_rate, seed=int(rng.integers(2**31 - 1)), hidden=HIDDEN)
+    sizes = result["sizes"].tolist()
+    if len(sizes) != expected:
+        hint = " (that is one epoch: multiply by num_epochs)" if len(sizes) == n_train // batch_size else ""
+        raise Incorrect(f"train called get_batch {len(sizes)} times{hint}; the notes' loop makes "
+                        f"num_train_data // batch_size * num_epochs = {n_train} // {batch_size} * {num_epochs} = "
+                        f"{expected} batches")
+    if any(size != batch_size for size in sizes):
+        raise Incorrect(f"train asked get_batch for batches of {sorted(set(sizes))} examples; pass batch_size "
+                        f"({batch_size}) on")
+    losses = result["losses"]
+    if len(losses) != expected:
+        raise Incorrect(f"train returned {len(losses)} losses; it should return the loss of every batch, "
+                        f"{expected} of them")
+    w0, w1 = result["weights_at"]
+    X1, y1 = result["X1"], result["y1"]
+    expect_close(losses[0], _loss(w0, X1, y1), "the first loss train returned", mistakes={
+        "it is the first batch's loss after the update; record the loss train_step returns": _loss(w1, X1, y1),
+    })
+    _expect_adam(w0, w1, _gradients(w0, X1, y1), learning_rate)
+
+
+def test_train_reaches_88_percent_test_accuracy_on_mnist(probe, rng):
+    result = probe.train_accuracy(seed=int(rng.integers(2**31 - 1)), **TRAIN_BUDGET)
+    accuracy = accuracy_on_test_split(result["probabilities"])
+    if accuracy < ACCURACY_THRESHOLD:
+        budget = ", ".join(f"{key}={value}" for key, value in TRAIN_BUDGET.items())
+        why = (" That is about chance (0.10): are the gradients applied, and are images still paired with their "
+               "labels?" if accuracy < 0.2 else "")
+        raise Incorrect(f"the grader's MLP reached {accuracy:.3f} test accuracy after train(model, loader, {budget}); "
+                        f"at least {ACCURACY_THRESHOLD} is required (the reference reaches about 0.92).{why}")
