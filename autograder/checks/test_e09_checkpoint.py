@@ -1,0 +1,288 @@
+"""Checks for e09_checkpoint: make_checkpoint, save, restore_latest, train_resumable.
+
+The grader's model is Dense(tanh) -> Dense with weights drawn here; Adam(0.01) on the mean
+squared error is replayed with NumPy in float64 in this (trusted) process, so the expected
+weights of a training run, and of its typical mistakes, never come from a worker.
+Checkpoints go into temporary folders (the `scratch_dir` fixture).
+"""
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.engine import sandbox
+from autograder.expect import expect_close, expect_equal, is_close, numbers
+from autograder.outcomes import Incorrect
+
+FLOAT32_RTOL = 1e-5  # "the same weights, to float32 rounding"
+SYLLABUS_NAMES = ["model", "optimizer", "step"]
+
+
+@pytest.fixture
+def scratch_dir(submission, tmp_path):
+    """A new empty folder that every worker of this submission can reach: inside its scratch
+    folder (under the sandbox, the only place a worker can write and the only part of /tmp
+    it sees), or pytest's tmp_path where there is none. Removed after the check; never in
+    the submission's folder or the course checkout."""
+    scratch = getattr(submission, "scratch", None)
+    if scratch is None:
+        yield tmp_path
+        return
+    path = Path(tempfile.mkdtemp(prefix="check-", dir=scratch))
+    sandbox.hand_over(sandbox.current(), path)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _weights(rng, inputs=None, hidden=None, outputs=None):
+    inputs = inputs or int(rng.integers(3, 6))
+    hidden, outputs = hidden or int(rng.integers(6, 10)), outputs or int(rng.integers(1, 3))
+    arrays = [rng.normal(size=(inputs, hidden)) / np.sqrt(inputs), rng.normal(size=hidden) * 0.5,
+              rng.normal(size=(hidden, outputs)) / np.sqrt(hidden), rng.normal(size=outputs) * 0.5]
+    return [a.astype(np.float32).astype(float) for a in arrays]
+
+
+def _like(rng, weights):
+    """Other weights for the same architecture (a freshly made model)."""
+    return _weights(rng, weights[0].shape[0], weights[0].shape[1], weights[2].shape[1])
+
+
+def _data(rng, weights):
+    inputs, outputs = weights[0].shape[0], weights[2].shape[1]
+    X = rng.normal(size=(int(rng.integers(16, 40)), inputs)).astype(np.float32).astype(float)
+    y = np.sin(X @ rng.normal(size=(inputs, outputs))).astype(np.float32).astype(float)
+    return X, y
+
+
+def _grads(weights, X, y):
+    """Gradients of mean((tanh(X W1 + b1) W2 + b2 - y) ** 2)."""
+    w1, b1, w2, b2 = weights
+    hidden = np.tanh(X @ w1 + b1)
+    error = hidden @ w2 + b2 - y
+    d_out = 2 * error / error.size
+    d_hidden = (d_out @ w2.T) * (1 - hidden ** 2)
+    return [X.T @ d_hidden, d_hidden.sum(axis=0), hidden.T @ d_out, d_out.sum(axis=0)]
+
+
+def _adam(weights, X, y, steps, learning_rate=0.01, state=None):
+    """Keras 3's Adam update (beta_1 0.9, beta_2 0.999, epsilon 1e-7); returns (weights, state)."""
+    m, v, t = state or ([np.zeros_like(w) for w in weights], [np.zeros_like(w) for w in weights], 0)
+    for _ in range(steps):
+        grads = _grads(weights, X, y)
+        t += 1
+        alpha = learning_rate * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)
+        m = [mi + (g - mi) * 0.1 for mi, g in zip(m, grads)]
+        v = [vi + (g * g - vi) * 0.001 for vi, g in zip(v, grads)]
+        weights = [w - alpha * mi / (np.sqrt(vi) + 1e-7) for w, mi, vi in zip(weights, m, v)]
+    return weights, (m, v, t)
+
+
+def _sgd(weights, X, y, steps, learning_rate):
+    for _ in range(steps):
+        weights = [w - learning_rate * g for w, g in zip(weights, _grads(weights, X, y))]
+    return weights
+
+
+def _flat(weights):
+    return np.concatenate([np.ravel(np.asarray(w, dtype=float)) for w in weights])
+
+
+def _weights_of(result, reference, what):
+    """The returned weights as one flat vector, after checking their count and shapes."""
+    values = result["weights"]
+    if len(values) != len(reference):
+        raise Incorrect(f"{what} returned {len(values)} arrays; the model has {len(reference)} trainable variables")
+    for value, expected in zip(values, reference):
+        if np.shape(value) != np.shape(expected):
+            raise Incorrect(f"{what} returned an array of shape {np.shape(value)} where the model's variable has "
+                            f"shape {np.shape(expected)}: return [v.numpy() for v in model.trainable_variables]")
+    return _flat(values)
+
+
+# --- make_checkpoint ---
+
+def test_make_checkpoint_tracks_model_optimizer_and_step_by_name(probe, rng, scratch_dir):
+    weights = _weights(rng)
+    X, y = _data(rng, weights)
+    step = int(rng.integers(2, 1000))
+    result = probe.names(folder=str(scratch_dir), weights=weights, other_weights=_like(rng, weights), X=X, y=y,
+                         steps=2, step=step)
+    saved, unmatched = result["saved_names"], result["unmatched"]
+    extra = [name for name in saved if name not in SYLLABUS_NAMES]
+    for name in SYLLABUS_NAMES:
+        caught = (f" (the restore status' assert_existing_objects_matched() raised: {unmatched[name]})"
+                  if name in unmatched else "")
+        if name not in saved:
+            instead = f" (it has {', '.join(extra)} instead)" if extra else ""
+            raise Incorrect(
+                f"make_checkpoint tracks nothing under the name `{name}`{instead}: it saves "
+                f"{', '.join(saved) or 'nothing'}. Restored under its syllabus name, `{name}` found no saved "
+                f"value{caught}: values go back only under the key they were saved with. Write "
+                "tf.train.Checkpoint(model=model, optimizer=optimizer, step=step)")
+        if caught:
+            raise Incorrect(f"restoring `{name}` from make_checkpoint's checkpoint left objects unmatched{caught}")
+    expect_equal(result["step"], step, "the step restored under the name `step`")
+    for restored, saved_value in zip(result["restored"], result["saved"]):
+        expect_equal(restored, saved_value, "the model's weights restored under the name `model`")
+
+
+def test_make_checkpoint_restores_the_optimizer_state(probe, rng, scratch_dir):
+    weights = _weights(rng)
+    X, y = _data(rng, weights)
+    steps = int(rng.integers(2, 7))
+    result = probe.optimizer_round_trip(folder=str(scratch_dir), weights=weights, other_weights=_like(rng, weights),
+                                        X=X, y=y, steps=steps)
+    if result["iterations"] != steps:
+        raise Incorrect(
+            f"after {steps} Adam steps, the restored optimizer's iteration count is {result['iterations']}: "
+            + ("the checkpoint does not track the optimizer; add optimizer=optimizer, or a resumed run restarts "
+               "Adam's moments and bias correction and ends elsewhere" if result["iterations"] == 0 else
+               f"it should be {steps}"))
+    if len(result["restored_slots"]) != len(result["saved_slots"]):
+        raise Incorrect("the restored optimizer has a different number of moment variables")
+    for restored, saved in zip(result["restored_slots"], result["saved_slots"]):
+        expect_equal(restored, saved, "Adam's moment variables after a restore")
+
+
+# --- save ---
+
+def test_save_keeps_at_most_max_to_keep_checkpoints_on_disk(probe, rng, scratch_dir):
+    max_to_keep = int(rng.integers(1, 4))
+    saves = max_to_keep + int(rng.integers(2, 4))
+    result = probe.save_many(folder=str(scratch_dir), weights=_weights(rng), max_to_keep=max_to_keep, saves=saves)
+    for number, (path, exists, latest) in enumerate(
+            zip(result["returned"], result["returned_exist"], result["latest"]), start=1):
+        if not exists:
+            raise Incorrect(f"save #{number} returned {path!r}, which is not a checkpoint on disk: return the path "
+                            "that manager.save() gives")
+        if latest != path:
+            raise Incorrect(
+                f"after save #{number}, tf.train.latest_checkpoint finds {latest!r}, not the {path!r} it returned: "
+                "save through tf.train.CheckpointManager, which records the newest checkpoint in the folder")
+    on_disk = len(result["index_files"])
+    if on_disk != max_to_keep:
+        raise Incorrect(
+            f"after {saves} saves with max_to_keep={max_to_keep} the folder holds {on_disk} checkpoints "
+            f"({', '.join(result['index_files'])}): max_to_keep is not honoured; pass it on, "
+            "tf.train.CheckpointManager(checkpoint, directory, max_to_keep=max_to_keep)")
+
+
+# --- restore_latest ---
+
+def test_restore_latest_restores_the_newest_checkpoint_exactly(probe, rng, scratch_dir):
+    first = _weights(rng)
+    saved = [first] + [_like(rng, first) for _ in range(int(rng.integers(1, 3)))]
+    steps = sorted(int(s) for s in rng.choice(np.arange(10, 1000), size=len(saved), replace=False))
+    fresh = _like(rng, first)
+    result = probe.restore_newest(folder=str(scratch_dir), saved_weights=saved, steps=steps, fresh_weights=fresh)
+    restored = _flat(result["weights"])
+    if np.array_equal(restored, _flat(fresh)):
+        raise Incorrect("restore_latest left the model's weights as they were: restore "
+                        "checkpoint.restore(tf.train.latest_checkpoint(directory))")
+    for older in saved[:-1]:
+        if np.array_equal(restored, _flat(older)):
+            raise Incorrect("restore_latest restored an older checkpoint, not the newest: "
+                            "tf.train.latest_checkpoint(directory) (or manager.latest_checkpoint) gives the newest")
+    expect_equal(restored, _flat(saved[-1]), "the restored weights (they must equal the saved ones exactly)")
+    returned = float(numbers(result["returned"], "restore_latest").reshape(-1)[0])
+    if returned == len(saved):
+        raise Incorrect(f"restore_latest returned {returned:g}, the number of saves (save_counter), not the "
+                        "checkpoint's `step`: return int(checkpoint.step)")
+    expect_equal(returned, steps[-1], "the step that restore_latest returned")
+
+
+def test_restore_latest_on_an_empty_folder_returns_0_and_changes_nothing(probe, rng, scratch_dir):
+    weights = _weights(rng)
+    X, y = _data(rng, weights)
+    step = int(rng.integers(3, 1000))
+    # scratch_dir is a new, empty folder
+    result = probe.restore_empty(folder=str(scratch_dir), weights=weights, X=X, y=y, step=step)
+    returned = float(numbers(result["returned"], "restore_latest").reshape(-1)[0])
+    if returned == step:
+        raise Incorrect(
+            f"on a folder with no checkpoint, restore_latest returned {step}, the step the checkpoint already held: "
+            "tf.train.latest_checkpoint returns None there, and checkpoint.restore(None) does nothing. Check for "
+            "None and return 0")
+    expect_equal(returned, 0, "restore_latest on a folder with no checkpoint")
+    if result["step"] != step or not result["unchanged"]:
+        raise Incorrect("restore_latest on a folder with no checkpoint changed the model, the optimizer or the step: "
+                        "when there is nothing to restore, touch nothing")
+
+
+# --- train_resumable ---
+
+def _train_case(rng):
+    weights = _weights(rng)
+    X, y = _data(rng, weights)
+    return weights, X, y, int(rng.integers(8, 16))
+
+
+def test_train_resumable_trains_with_adam_on_the_mean_squared_error(probe, rng, scratch_dir):
+    weights, X, y, total = _train_case(rng)
+    result = probe.train(folder=str(scratch_dir), weights=weights, X=X, y=y, total_steps=total)
+    expected, _ = _adam(weights, X, y, total)
+    expect_close(_weights_of(result, weights, "train_resumable"), _flat(expected),
+                 f"the weights after {total} steps of train_resumable", mistakes={
+                     "they match Adam's default learning rate, 0.001; the syllabus asks for Adam(learning_rate=0.01)":
+                         _flat(_adam(weights, X, y, total, learning_rate=0.001)[0]),
+                     "they match plain SGD(0.01); the syllabus asks for Adam(learning_rate=0.01)":
+                         _flat(_sgd(weights, X, y, total, 0.01)),
+                     "they match one step fewer than total_steps": _flat(_adam(weights, X, y, total - 1)[0]),
+                     "they match one step more than total_steps": _flat(_adam(weights, X, y, total + 1)[0]),
+                 })
+    if result["checkpoint_step"] != total:
+        raise Incorrect(f"after the run, the newest checkpoint's step is {result['checkpoint_step']}, not "
+                        f"total_steps={total}: increment checkpoint.step and save after every step")
+
+
+def test_train_resumable_resumed_in_a_new_process_matches_an_uninterrupted_run(probe, rng, scratch_dir):
+    weights, X, y, total = _train_case(rng)
+    first = int(rng.integers(2, total // 2))
+    second = int(rng.integers(1, min(first, 3) + 1))  # <= first: counting stop_after from 0 shows
+    resumed_dir, straight_dir = str(scratch_dir / "interrupted"), str(scratch_dir / "uninterrupted")
+    # Each call makes its model with different starting weights, as a fresh model would be:
+    # only what the checkpoint restores can make the calls continue one run.
+    starts = [weights, _like(rng, weights), _like(rng, weights)]
+    after_first, state = _adam(weights, X, y, first)
+    after_second, _ = _adam(after_first, X, y, second, state=state)
+    # (1) stop after `first` steps; (2) `second` more steps in the same process.
+    for call, (start, stop, done, expected) in enumerate(
+            [(starts[0], first, first, after_first), (starts[1], second, first + second, after_second)], start=1):
+        result = probe.train(folder=resumed_dir, weights=start, X=X, y=y, total_steps=total, stop_after=stop)
+        mistakes = {} if call == 1 else {
+            "the second call started over from its fresh make_model() instead of resuming from the checkpoint":
+                _flat(_adam(start, X, y, stop)[0]),
+            "the second call resumed the weights but not the optimizer's state (Adam restarted): restore the "
+            "optimizer too": _flat(_adam(after_first, X, y, stop)[0]),
+            f"the second call (stop_after={stop}) made no step: stop_after counts the steps of this call, not "
+            "the checkpointed step": _flat(after_first),
+        }
+        expect_close(_weights_of(result, weights, "train_resumable"), _flat(expected),
+                     f"the weights after call {call} (stop_after={stop}, step {done} in all)", mistakes=mistakes)
+        if result["checkpoint_step"] != done:
+            raise Incorrect(
+                f"after call {call} with stop_after={stop}, the newest checkpoint's step is "
+                f"{result['checkpoint_step']}, not {done}: increment checkpoint.step and save after every step")
+    # (3) the rest in a new process: nothing survives but the checkpoint folder.
+    resumed = probe.fresh.train(folder=resumed_dir, weights=starts[2], X=X, y=y, total_steps=total)
+    straight = probe.train(folder=straight_dir, weights=weights, X=X, y=y, total_steps=total)
+    resumed_flat = _weights_of(resumed, weights, "train_resumable")
+    straight_flat = _weights_of(straight, weights, "train_resumable")
+    if is_close(resumed_flat, straight_flat, rtol=FLOAT32_RTOL, atol_scale=FLOAT32_RTOL / 10):
+        return
+    rest = total - first - second
+    predicted = {
+        "the run resumed in a new process restored the weights but not the optimizer's state: Adam restarted "
+        "its moments and bias correction. Track the optimizer in the checkpoint and restore it":
+            _flat(_adam(after_second, X, y, rest)[0]),
+        "the run resumed in a new process started over from its fresh make_model(): restore the newest "
+        "checkpoint before training": _flat(_adam(starts[2], X, y, total)[0]),
+    }
+    for message, weights_predicted in predicted.items():
+        if is_close(resumed_flat, weights_predicted):
+            raise Incorrect(message)
+    raise Incorrect(f"interrupted after {first} and {first + second} steps and resumed in a new process, the run ends "
+                    "with other weights than an uninterrupted run (largest difference "
+                    f"{np.max(np.abs(resumed_flat - straight_flat)):.3g})")

@@ -1,0 +1,209 @@
+"""Probes for e06_savedmodel (run in the worker).
+
+The grader's model is `_GraderModel`, a small subclassed Keras model whose layers make
+their weights on the first call (as most hand-written models do). Its weights come from
+the check ([W1, b1, W2, b2], computed again with NumPy in the trusted process), except
+for the never-called cases, where nothing exists before `export_model` builds it.
+Folders come from the check (temporary ones); nothing is written anywhere else.
+"""
+import contextlib
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from autograder.engine.probing import ProbeFailure, as_array, type_name
+
+
+class _GraderModel(tf.keras.Model):
+    """Flatten -> Dense(hidden, tanh) -> Dense(outputs)."""
+
+    def __init__(self, hidden, outputs):
+        super().__init__(name="grader_model")  # a leading "_" is not a valid scope name
+        self.flatten = tf.keras.layers.Flatten()
+        self.hidden = tf.keras.layers.Dense(hidden, activation="tanh")
+        self.out = tf.keras.layers.Dense(outputs)
+
+    def call(self, x):
+        return self.out(self.hidden(self.flatten(x)))
+
+
+def _built_model(weights, input_shape, batch=1):
+    """A model called once on a batch of `batch` zeros, holding the check's weights."""
+    w1, b1, w2, b2 = weights
+    model = _GraderModel(hidden=w1.shape[1], outputs=w2.shape[1])
+    model(tf.zeros([batch, *input_shape]))
+    for variable, value in zip((model.hidden.kernel, model.hidden.bias, model.out.kernel, model.out.bias), weights):
+        variable.assign(value.astype(np.float32))
+    return model
+
+
+def _first_line(error):
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0].strip()}" if lines else type(error).__name__
+
+
+def _export(sub, model, export_dir, input_shape, never_called=False):
+    try:
+        sub.export_model(model, export_dir, tuple(int(n) for n in input_shape))
+    except NotImplementedError:
+        raise
+    except Exception as error:
+        if never_called and "built" in str(error):
+            raise ProbeFailure(
+                f"export_model fails for a model that was never called ({_first_line(error)}). The notes' "
+                "section 7: a Keras model has no weights before its first call; call it once, e.g. "
+                "model(tf.zeros([1, *input_shape])), before saving it.") from None
+        raise
+    if not os.path.isfile(os.path.join(export_dir, "saved_model.pb")):
+        raise ProbeFailure("export_model wrote no SavedModel into export_dir (there is no saved_model.pb in it)")
+
+
+def _serving(export_dir):
+    loaded = tf.saved_model.load(export_dir)
+    if "serving_default" not in loaded.signatures:
+        raise ProbeFailure(
+            f"the SavedModel has no serving_default signature (its signatures: {sorted(loaded.signatures) or 'none'}): "
+            "pass signatures={'serving_default': ...} to tf.saved_model.save, or use model.export")
+    return loaded.signatures["serving_default"]
+
+
+def _serve_each(function, xs):
+    """serving_default's input spec and its output for each x (or the error it raised)."""
+    args, kwargs = function.structured_input_signature
+    specs = list(args) + list(kwargs.values())
+    if len(specs) != 1:
+        raise ProbeFailure(f"serving_default should take one input, it takes {len(specs)}")
+    spec = specs[0]
+    outputs, errors = [], []
+    for x in xs:
+        try:
+            result = function(**{next(iter(kwargs)): tf.constant(x, tf.float32)}) if kwargs \
+                else function(tf.constant(x, tf.float32))
+            values = list(result.values()) if isinstance(result, dict) else [result]
+            if len(values) != 1:
+                raise ProbeFailure(f"serving_default should return one output, it returns {len(values)}")
+            outputs.append(np.asarray(values[0].numpy(), dtype=np.float64))
+            errors.append(None)
+        except ProbeFailure:
+            raise
+        except Exception as error:
+            outputs.append(None)
+            errors.append(_first_line(error))
+    return {"input_shape": [None if n is None else int(n) for n in spec.shape.as_list()],
+            "input_dtype": spec.dtype.name, "outputs": outputs, "errors": errors}
+
+
+def export_used_model(sub, export_dir, weights, input_shape, first_batch):
+    """export_model of a model already called once (on a batch of `first_batch`)."""
+    _export(sub, _built_model(weights, input_shape, first_batch), export_dir, input_shape)
+    return True
+
+
+def serve(sub, export_dir, xs):
+    """Run in a clean process (sub is None): load the folder and run serving_default."""
+    return _serve_each(_serving(export_dir), xs)
+
+
+def export_never_called(sub, export_dir, input_shape, hidden, outputs, xs):
+    """export_model of a never-called model; its outputs next to the loaded folder's."""
+    model = _GraderModel(hidden, outputs)
+    _export(sub, model, export_dir, input_shape, never_called=True)
+    expected = [as_array(model(tf.constant(x, tf.float32)), "the model") for x in xs]
+    return {"expected": expected, **_serve_each(_serving(export_dir), xs)}
+
+
+def export_then_train(sub, export_dir, input_shape, hidden, outputs, xs):
+    """After export_model of a never-called model: which gradients of the model are None."""
+    model = _GraderModel(hidden, outputs)
+    _export(sub, model, export_dir, input_shape, never_called=True)
+    missing = []
+    for x in xs:
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(model(tf.constant(x, tf.float32))))
+        missing.append(sum(grad is None for grad in tape.gradient(loss, model.trainable_variables)))
+    return {"variables": len(model.trainable_variables), "none_gradients": missing,
+            "call_is_tf_function": isinstance(model.call, tf.types.experimental.GenericFunction)}
+
+
+class _Features(tf.Module):
+    """A SavedModel as `tf.saved_model.save` writes one: named input and output, no `serve`."""
+
+    def __init__(self, model, input_shape):
+        super().__init__(name="features")
+        self.model = model
+        self.predict = tf.function(lambda features: {"scores": self.model(features)},
+                                   input_signature=[tf.TensorSpec([None, *input_shape], tf.float32, name="features")])
+
+
+def load_and_predict_folders(sub, folder, weights, input_shape, x):
+    """load_and_predict on folders written by Keras's model.export, by tf.saved_model.save
+    (other input/output names) and, when it works, by the submission's export_model."""
+    input_shape = tuple(int(n) for n in input_shape)
+    model = _built_model(weights, input_shape)
+    folders = {"Keras's model.export": os.path.join(folder, "keras_export")}
+    model.export(folders["Keras's model.export"], verbose=False)
+    folders["tf.saved_model.save"] = os.path.join(folder, "saved_model_save")
+    module = _Features(model, input_shape)
+    tf.saved_model.save(module, folders["tf.saved_model.save"], signatures={"serving_default": module.predict})
+    served = {}
+    with contextlib.suppress(Exception):  # a missing or broken export_model is another check's business
+        own = os.path.join(folder, "export_model")
+        sub.export_model(_built_model(weights, input_shape), own, input_shape)
+        # What this folder serves is the answer expected of load_and_predict on it, right or not.
+        (served["your export_model"],) = _serve_each(_serving(own), [x])["outputs"]
+        if served["your export_model"] is not None:
+            folders["your export_model"] = own
+    results = {}
+    for writer, path in folders.items():
+        try:
+            value = sub.load_and_predict(path, np.asarray(x, np.float32))
+        except NotImplementedError:
+            raise
+        except Exception as error:
+            results[writer] = {"error": _first_line(error), "error_type": type(error).__name__}
+            continue
+        if isinstance(value, dict):
+            raise ProbeFailure("load_and_predict returned the signature's dict of outputs; return the one "
+                               "array inside it (e.g. next(iter(outputs.values())).numpy())")
+        results[writer] = {"value": as_array(value, "load_and_predict"), "type": type_name(value)}
+        if writer in served:
+            results[writer]["served"] = served[writer]
+    return results
+
+
+@contextlib.contextmanager
+def _capturing_loads():
+    """Records the root object of every SavedModel loaded meanwhile (tf.saved_model.load,
+    Keras's TFSMLayer and the compat aliases all go through `load_partial`)."""
+    from tensorflow.python.saved_model import load as load_module
+    original, roots = load_module.load_partial, []
+
+    def load_partial(*args, **kwargs):
+        result = original(*args, **kwargs)
+        if isinstance(result, dict) and "root" in result:
+            roots.append(result["root"])
+        return result
+
+    load_module.load_partial = load_partial
+    try:
+        yield roots
+    finally:
+        load_module.load_partial = original
+
+
+def fine_tune(sub, export_dir, weights, X, y, steps, learning_rate):
+    """The grader exports its model with model.export; fine_tune_loaded trains the folder.
+    Returns the two losses and the trainable variables of every object it loaded."""
+    X = np.asarray(X, np.float32)
+    _built_model(weights, X.shape[1:]).export(export_dir, verbose=False)
+    with _capturing_loads() as roots:
+        result = sub.fine_tune_loaded(export_dir, X, np.asarray(y, np.float32), int(steps), float(learning_rate))
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise ProbeFailure(f"fine_tune_loaded must return (loss_before, loss_after); it returned {type_name(result)}")
+    before, after = (as_array(value, "fine_tune_loaded") for value in result)
+    if before.size != 1 or after.size != 1:
+        raise ProbeFailure("fine_tune_loaded must return two numbers (the loss before and after), "
+                           f"not arrays of shapes {before.shape} and {after.shape}")
+    loaded = [[variable.numpy() for variable in getattr(root, "trainable_variables", [])] for root in roots]
+    return {"before": float(before.reshape(())), "after": float(after.reshape(())), "loaded_variables": loaded}
