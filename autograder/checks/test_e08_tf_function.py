@@ -1,0 +1,200 @@
+"""Checks for e08_tf_function: traced_and_executed, PREDICTED_TRACES, call_without_retracing,
+mean_any_length, collatz_steps."""
+import numpy as np
+
+from autograder.expect import expect_close, expect_equal, numbers
+from autograder.outcomes import Incorrect
+
+# The notes' call sequence; the probe runs the same calls (autograder/probes/e08_tf_function.py).
+NOTES_CALLS = ["f(tf.constant(1))", "f(tf.constant(2))", "f(np.array(2, np.int32))", "f(tf.constant(0.1))",
+               "f(tf.constant(0.2))", "f(1)", "f(2)", "f(1)"]
+# Why each call does what it does in TensorFlow 2.21 (the check compares with a real run).
+WHY = ["the first call always traces",
+       "an int32 scalar tensor again: tensors of the same dtype and shape reuse the trace whatever their value",
+       "a NumPy array is converted to a tensor, so np.array(2, np.int32) reuses the int32 scalar trace",
+       "a float32 tensor is a new dtype, so it traces",
+       "another float32 scalar tensor reuses the float32 trace",
+       "a Python number is part of the signature by value: the first f(1) traces",
+       "f(2) is a new Python value, so it traces again",
+       "f(1) was seen before, so it reuses that trace"]
+MEASURED = [True, False, False, True, False, True, True, False]
+
+
+# --- traced_and_executed ------------------------------------------------------------------
+
+def _calls(rng):
+    """int32, int32, float32, float32, int32: two traces, one per dtype."""
+    ints = [int(v) for v in rng.choice(np.arange(-50, 50), size=3, replace=False)]
+    floats = [float(v) / 4 for v in rng.choice(np.arange(-200, 200), size=2, replace=False) * 2 + 1]
+    return [["int32", ints[0]], ["int32", ints[1]], ["float32", floats[0]], ["float32", floats[1]], ["int32", ints[2]]]
+
+
+def test_traced_and_executed_traces_once_per_dtype(probe, rng):
+    calls = _calls(rng)
+    result = probe.traced_and_executed(calls=calls)
+    for (kind, value), out in zip(calls, result["results"]):
+        expect_close(out, value + 1, f"traced_and_executed({kind} {value})", mistakes={
+            "it returns x itself: return x + 1": value})
+    expected = [True, False, True, False, False]
+    if result["traced"] != expected or result["count"] != 2:
+        shown = ", ".join(f"{kind} {value}: {'traced' if t else 'reused'}"
+                          for (kind, value), t in zip(calls, result["traced"]))
+        raise Incorrect(f"a tf.function should trace once per dtype here (experimental_get_tracing_count() = 2), "
+                        f"but it traced {result['count']} times ({shown})")
+
+
+def _number(line):
+    try:
+        return float(line)
+    except ValueError:
+        return None
+
+
+def test_traced_and_executed_prints_traced_when_tracing_and_x_on_every_call(probe, rng):
+    calls = _calls(rng)
+    result = probe.traced_and_executed(calls=calls)
+    lines = [line.strip() for line in result["stdout"].splitlines() if line.strip()]
+    expected = ["traced", calls[0][1], calls[1][1], "traced", calls[2][1], calls[3][1], calls[4][1]]
+    traced_lines = sum(line == "traced" for line in lines)
+    values = [_number(line) for line in lines if line != "traced"]
+    if any("Tensor(" in line for line in lines):
+        raise Incorrect("the value was printed with Python's print, which runs only while tracing (it shows a "
+                        "symbolic Tensor, not the value): print x with tf.print(x, output_stream=sys.stdout)")
+    if traced_lines == len(calls):
+        raise Incorrect("`traced` was printed on every call: it should be printed by Python's print, which runs "
+                        "only while tracing (tf.print runs on every call)")
+    if traced_lines != 2:
+        raise Incorrect(f"`traced` should be printed once per trace (2 traces here), but it was printed "
+                        f"{traced_lines} times on standard output")
+    stderr_values = [_number(line) for line in result["stderr"].splitlines() if _number(line.strip()) is not None]
+    if not values and len(stderr_values) >= len(calls):
+        raise Incorrect("the values went to standard error: tf.print writes to stderr by default; pass "
+                        "output_stream=sys.stdout")
+    if len(values) != len(calls) or None in values:
+        raise Incorrect(f"x should be printed once per call ({len(calls)} calls) with tf.print; standard output "
+                        f"was {lines}")
+    printed = [line if line == "traced" else _number(line) for line in lines]
+    plus_one = [item if item == "traced" else item + 1 for item in expected]
+    if printed == plus_one:
+        raise Incorrect("it prints x + 1: print the argument x itself")
+    if printed != expected:
+        raise Incorrect(f"standard output should be {expected} for the calls {calls}, got {lines}")
+
+
+# --- PREDICTED_TRACES ---------------------------------------------------------------------
+
+def test_predicted_traces_match_a_real_run_of_the_notes_sequence(probe):
+    result = probe.predicted_traces()
+    predicted, truth = result["predicted"], result["truth"]
+    if len(predicted) != len(truth):
+        raise Incorrect(f"PREDICTED_TRACES should hold {len(truth)} booleans, one per call of the notes' "
+                        f"sequence; it holds {len(predicted)}")
+    wrong = [i for i in range(len(truth)) if predicted[i] != truth[i]]
+    if not wrong:
+        return
+    i = wrong[0]
+    reason = WHY[i] if truth == MEASURED else f"it {'traces' if truth[i] else 'reuses a trace'} in a real run"
+    raise Incorrect(f"{len(wrong)} of {len(truth)} predictions differ from a real run; e.g. call {i + 1}, "
+                    f"{NOTES_CALLS[i]}: {'traces' if truth[i] else 'does not trace'} ({reason})")
+
+
+# --- call_without_retracing ---------------------------------------------------------------
+
+def _values(rng):
+    floats = [round(float(v), 3) for v in rng.normal(scale=5, size=4)]
+    ints = [int(v) for v in rng.choice(np.arange(-9, 10), size=3, replace=False)]
+    values = floats + ints
+    return [values[i] for i in rng.permutation(len(values))]
+
+
+def test_call_without_retracing_returns_fn_of_each_value(probe, rng):
+    values = _values(rng)
+    slope, intercept = float(rng.uniform(0.5, 3)), float(rng.uniform(-2, 2))
+    result = probe.call_without_retracing(values=values, slope=slope, intercept=intercept)
+    expected = [slope * v + intercept for v in values]
+    out = [numbers(item, "each result") for item in result["results"]]
+    if len(out) != len(values):
+        raise Incorrect(f"call_without_retracing should return one result per value ({len(values)}), got {len(out)}")
+    if any(item.shape != () for item in out):
+        raise Incorrect("each result should be a single number (a scalar), e.g. float(fn(...))")
+    expect_close(np.array(out), expected, f"call_without_retracing(fn, {values}) for fn(x) = {slope:.3g} x + "
+                 f"{intercept:.3g}")
+
+
+def test_call_without_retracing_traces_once(probe, rng):
+    values = _values(rng)
+    result = probe.call_without_retracing(values=values, slope=2.0, intercept=1.0)
+    traces = result["traces"]
+    if result["count"] == 1:
+        return
+    if any(trace.startswith("Python") for trace in traces):
+        raise Incorrect(f"Python numbers passed straight in: fn traced {result['count']} times for {len(values)} "
+                        "values, because each new Python number is a new signature. Pass "
+                        "tf.constant(v, dtype=tf.float32)")
+    if any(not trace.startswith("float32") for trace in traces):
+        raise Incorrect(f"fn traced {result['count']} times, with inputs {traces}: an int becomes an int32 tensor "
+                        "(tf.constant(3) is int32) and NumPy's floats are float64. Pass dtype=tf.float32")
+    raise Incorrect(f"fn traced {result['count']} times (inputs {traces}); it should trace once")
+
+
+# --- mean_any_length ----------------------------------------------------------------------
+
+def test_mean_any_length_matches_numpy(probe, rng):
+    vectors = [rng.normal(loc=rng.uniform(-3, 3), size=int(n)) for n in rng.choice(np.arange(1, 40), 4, replace=False)]
+    result = probe.mean_any_length(vectors=vectors)
+    for vector, out, dtype in zip(vectors, result["outputs"], result["dtypes"]):
+        expect_close(out, vector.mean(), f"mean_any_length of a vector of length {len(vector)}", mistakes={
+            "it sums: return the mean, tf.reduce_mean(x)": vector.sum()})
+        if dtype != "float32":
+            raise Incorrect(f"mean_any_length returned {dtype}; it should be a float32 scalar")
+
+
+def test_mean_any_length_traces_once_for_all_lengths(probe, rng):
+    lengths = sorted(int(n) for n in rng.choice(np.arange(1, 200), size=6, replace=False))
+    result = probe.mean_any_length(vectors=[rng.normal(size=n) for n in lengths])
+    count = result["count"]
+    if count == 2:
+        raise Incorrect("it traced twice: reduce_retracing=True makes the second trace generic, but one trace is "
+                        "required. Give an input_signature=[tf.TensorSpec(shape=[None], dtype=tf.float32)]")
+    if count > 2:
+        raise Incorrect(f"it traced {count} times for {len(lengths)} lengths: every new shape traces a plain "
+                        "tf.function again. Give an input_signature with shape [None]")
+    expect_equal(count, 1, "the number of traces of mean_any_length")
+
+
+# --- collatz_steps ------------------------------------------------------------------------
+
+def _collatz(n):
+    steps = 0
+    while n > 1:
+        n = n // 2 if n % 2 == 0 else 3 * n + 1
+        steps += 1
+    return steps
+
+
+def _ns(rng):
+    return [1, 2] + [int(n) for n in rng.choice(np.arange(3, 10_000), size=5, replace=False)]
+
+
+def test_collatz_steps_counts_the_steps_to_1(probe, rng):
+    ns = _ns(rng)
+    ns = [ns[i] for i in rng.permutation(len(ns))]
+    result = probe.collatz_steps(ns=ns)
+    expected = [_collatz(n) for n in ns]
+    expect_close(np.array([numbers(r, "collatz_steps(n)") for r in result["results"]]), expected,
+                 f"collatz_steps for n = {ns}", mistakes={
+                     "it counts the starting number too: count the steps (n = 1 takes 0 steps)":
+                         [s + 1 for s in expected],
+                     "it returns the final n (always 1), not the number of steps": [1] * len(ns),
+                 })
+
+
+def test_collatz_steps_is_a_graph_loop_traced_once(probe, rng):
+    result = probe.collatz_steps(ns=_ns(rng))
+    if not {"While", "StatelessWhile"} & set(result["op_types"]):
+        raise Incorrect(f"the traced graph has no While op ({result['num_ops']} ops): the loop was unrolled while "
+                        "tracing (a Python loop over Python values, such as range(...), runs at trace time). Write "
+                        "`while n > 1:` with n a tensor, so that AutoGraph makes it a tf.while_loop")
+    if result["count"] != 1:
+        raise Incorrect(f"collatz_steps traced {result['count']} times for int32 scalars; one trace should serve "
+                        "every n")

@@ -1,0 +1,167 @@
+# %% [markdown]
+# # e07 · Embeddings
+#
+# An embedding turns integer ids (words, items, users) into dense vectors: row `i` of a
+# matrix is the vector of id `i`. The notes (section 8) do it by hand:
+#
+# ```python
+# self.embedding_matrix = np.random.random([len_word_index, 256])
+# inputs = tf.nn.embedding_lookup(self.embedding_matrix, inputs)
+# ```
+#
+# What is true today (TensorFlow 2.21):
+# - `np.random.random` gives **float64**, and `tf.nn.embedding_lookup` keeps that dtype, so
+#   those vectors are float64, while Keras layers compute in float32: feeding them into a
+#   `Dense` layer fails with a dtype error. Cast to float32.
+# - A NumPy matrix is a constant: nothing ever trains it. The Keras `Embedding` layer holds
+#   the matrix as a trainable float32 variable, and its gradient touches only the rows that
+#   were looked up (TensorFlow even sends it as `tf.IndexedSlices`, one row per id).
+#
+# Texts become ids through a vocabulary. This topic's convention: id 0 is **padding** (to
+# make every text the same length), id 1 is **out-of-vocabulary** (a word the vocabulary
+# does not know), and real words start at 2, most frequent first. Padding must never change
+# a prediction: average only the embeddings of real tokens.
+#
+# The data: `data/sentiment_text.jsonl`, 3,000 short texts (2,400 train, 600 test) labelled
+# 0 negative, 1 neutral, 2 positive, built from the human-rated words of the VADER
+# sentiment lexicon (see `data/sentiment_text.md`).
+#
+# Check your work with `python -m autograder check e07`.
+
+# %%
+from collections import Counter
+
+import numpy as np
+import tensorflow as tf
+
+
+# %% [markdown]
+# ## embedding_lookup
+# Rows of a NumPy matrix (float64, as the notes make it) for integer ids of any shape, with
+# `tf.nn.embedding_lookup`. The result has shape `ids.shape + [dim]` and must be float32,
+# the dtype models compute in.
+
+# %%
+def embedding_lookup(matrix, ids):
+    """float32 rows of `matrix` for `ids` of any shape.
+
+    >>> embedding_lookup(np.eye(3), np.array([[2, 0]])).numpy()
+    array([[[0., 0., 1.], [1., 0., 0.]]], dtype=float32)
+    """
+    ### BEGIN SOLUTION
+    return tf.cast(tf.nn.embedding_lookup(matrix, ids), tf.float32)
+    ### END SOLUTION
+
+
+# %% [markdown]
+# ## build_vocab
+# Tokens are the lower-cased text split on whitespace (`text.lower().split()`). Id 0 is
+# padding, id 1 is out-of-vocabulary; then come the most frequent tokens, ties broken
+# alphabetically, until there are `max_tokens` ids in all (so at most `max_tokens - 2` real
+# tokens). Keys for ids 0 and 1 are optional; here they are upper-case placeholders, which
+# no lower-cased token can equal.
+
+# %%
+PADDING, UNKNOWN = 0, 1
+
+
+def build_vocab(texts, max_tokens):
+    """token -> id, most frequent first, from id 2 on.
+
+    >>> build_vocab(["b a", "a c"], 10)
+    {'<PAD>': 0, '<UNK>': 1, 'a': 2, 'b': 3, 'c': 4}
+    """
+    ### BEGIN SOLUTION
+    counts = Counter(token for text in texts for token in text.lower().split())
+    ranked = sorted(counts, key=lambda token: (-counts[token], token))[:max(0, max_tokens - 2)]
+    vocab = {"<PAD>": PADDING, "<UNK>": UNKNOWN}
+    vocab.update({token: index for index, token in enumerate(ranked, start=2)})
+    return vocab
+    ### END SOLUTION
+
+
+# %% [markdown]
+# ## encode
+# Texts to an int32 array `[len(texts), length]`: tokens as in `build_vocab`, unknown ones
+# to 1, the first `length` tokens kept, then right-padded with 0.
+
+# %%
+def encode(texts, vocab, length):
+    """int32 ids, truncated or right-padded with 0 to `length`.
+
+    >>> encode(["A b z"], {"a": 2, "b": 3}, 5)
+    array([[2, 3, 1, 0, 0]], dtype=int32)
+    """
+    ### BEGIN SOLUTION
+    ids = np.zeros((len(texts), length), dtype=np.int32)
+    for row, text in enumerate(texts):
+        tokens = [vocab.get(token, UNKNOWN) for token in text.lower().split()][:length]
+        ids[row, :len(tokens)] = tokens
+    return ids
+    ### END SOLUTION
+
+
+# %% [markdown]
+# ## BagOfEmbeddings
+# An `Embedding` layer, the mean of the embeddings of the non-padding tokens, then
+# `Dense(num_classes)` giving logits. Id 0 anywhere is padding: multiply by a mask and
+# divide by the number of real tokens. A row of padding alone has no real token: its mean
+# is zero (`tf.math.divide_no_nan`), never NaN.
+
+# %%
+class BagOfEmbeddings(tf.keras.Model):
+    """Mean of the non-padding embeddings, then a Dense layer.
+
+    >>> BagOfEmbeddings(100, 8, 3)(np.array([[5, 7, 0, 0]])).shape
+    TensorShape([1, 3])
+    """
+
+    def __init__(self, vocab_size, embed_dim, num_classes, **kwargs):
+        super().__init__(**kwargs)
+        ### BEGIN SOLUTION
+        self.embedding = tf.keras.layers.Embedding(vocab_size, embed_dim)
+        self.dense = tf.keras.layers.Dense(num_classes)
+        ### END SOLUTION
+
+    def call(self, ids):
+        ### BEGIN SOLUTION
+        mask = tf.cast(tf.not_equal(ids, PADDING), tf.float32)[..., tf.newaxis]  # [batch, length, 1]
+        total = tf.reduce_sum(self.embedding(ids) * mask, axis=1)
+        count = tf.reduce_sum(mask, axis=1)
+        return self.dense(tf.math.divide_no_nan(total, count))
+        ### END SOLUTION
+
+
+# %% [markdown]
+# ## train_text_classifier
+# Build the vocabulary from the training texts, encode them, and train a `BagOfEmbeddings`
+# on the integer labels (`num_classes` is the largest label plus one) with a loss on logits
+# (`from_logits=True`). Return the model and the vocabulary: the grader encodes the test
+# texts with your own `encode(test_texts, vocab, 64)` and wants at least 85% accuracy.
+
+# %%
+def train_text_classifier(train_texts, train_labels, epochs):
+    """Returns (model, vocab) after `epochs` passes over the training texts."""
+    ### BEGIN SOLUTION
+    vocab = build_vocab(train_texts, max_tokens=20_000)
+    labels = np.asarray(train_labels, dtype=np.int32)
+    model = BagOfEmbeddings(max(vocab.values()) + 1, 32, int(labels.max()) + 1)
+    model.compile(optimizer=tf.keras.optimizers.Adam(0.01),
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(encode(train_texts, vocab, 64), labels, epochs=epochs, batch_size=32, verbose=0)
+    return model, vocab
+    ### END SOLUTION
+
+
+# %% [markdown]
+# Try it on the course's data:
+#
+# ```python
+# import json
+# rows = [json.loads(line) for line in open("../data/sentiment_text.jsonl")]
+# train = [r for r in rows if r["split"] == "train"]
+# test = [r for r in rows if r["split"] == "test"]
+# model, vocab = train_text_classifier([r["text"] for r in train], [r["label"] for r in train], 5)
+# predicted = np.argmax(model(encode([r["text"] for r in test], vocab, 64)), axis=1)
+# print("test accuracy", np.mean(predicted == [r["label"] for r in test]))
+# ```
