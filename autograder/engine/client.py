@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import resource
 import select
 import shutil
 import signal
@@ -22,12 +21,12 @@ import time
 from pathlib import Path
 
 from autograder import COURSE_ROOT
-from autograder.engine import protocol
+from autograder.engine import protocol, sandbox
 from autograder.outcomes import CheckOutcome, Incorrect, NotAttempted, SubmissionError, SubmissionTimeout
 
 STARTUP_SECONDS = 180.0  # importing TensorFlow; not charged to any check
 DEFAULT_CHECK_SECONDS = 60.0
-OUTPUT_LIMIT_BYTES = 256 * 1024 * 1024
+OUTPUT_LIMIT_BYTES = sandbox.Policy.file_bytes  # kept for callers that set RLIMIT_FSIZE themselves
 
 
 class WorkerDied(Exception):
@@ -38,8 +37,8 @@ class WorkerTimedOut(Exception):
     pass
 
 
-def _worker_environment() -> dict[str, str]:
-    env = dict(os.environ)
+def _worker_environment(policy: sandbox.Policy | None = None, home: Path | None = None) -> dict[str, str]:
+    env = sandbox.environment(policy or sandbox.current(), home)
     env.update({
         "PYTHONPATH": str(COURSE_ROOT),
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -48,11 +47,6 @@ def _worker_environment() -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
     })
     return env
-
-
-def _limit_resources() -> None:
-    """Runs in the child before exec: cap the size of any file it writes (stdout included)."""
-    resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES))
 
 
 class Worker:
@@ -68,17 +62,22 @@ class Worker:
         self._buffer = b""
         self._ready = False
         self.imported: set[str] = set()
+        # The sandbox layers (engine/sandbox.py) come from the environment: `grade` asks
+        # for all of them; a plain `check` gets resource limits and timeouts.
+        self.policy = sandbox.current()
+        sandbox.hand_over(self.policy, home.parent)
         req_read, self._requests = os.pipe()
         self._responses, resp_write = os.pipe()
         command = [sys.executable, "-P", "-m", "autograder.engine.worker",
                    "--exchange", str(self.exchange), "--requests", str(req_read), "--responses", str(resp_write)]
         if submission is not None:
             command += ["--submission", str(submission)]
+        command = sandbox.wrap(self.policy, command, writable=home.parent)
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                command, cwd=submission or home, env=_worker_environment(), stdin=subprocess.DEVNULL,
-                stdout=log, stderr=subprocess.STDOUT, pass_fds=(req_read, resp_write),
-                start_new_session=True, preexec_fn=_limit_resources)
+                command, cwd=submission or home, env=_worker_environment(self.policy, home),
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, pass_fds=(req_read, resp_write),
+                start_new_session=True, preexec_fn=sandbox.preexec(self.policy))
         os.close(req_read)
         os.close(resp_write)
 
@@ -109,6 +108,7 @@ class Worker:
         request_id = f"r{next(self._ids)}"
         folder = self.exchange / request_id / "in"
         folder.mkdir(parents=True)
+        sandbox.hand_over(self.policy, folder.parent)  # the worker writes its answer beside it
         return request_id, folder
 
     def _read_line(self, deadline: float) -> bytes:

@@ -1,0 +1,275 @@
+"""The sandbox around a worker process, in layers (design principle 4).
+
+Each layer is applied where the machine allows it, and `describe()` says which are on:
+
+- scratch:  the worker runs in a private scratch copy of the submission (client.py);
+- user:     when the grader runs as root, the worker switches to an unprivileged uid that
+            owns nothing but its scratch folder (one uid per parallel job slot, so two
+            submissions graded at once cannot see each other);
+- limits:   RLIMIT_CPU, RLIMIT_AS, RLIMIT_FSIZE and RLIMIT_NPROC (which counts threads and
+            is ignored for root, so it is only set together with the user switch);
+- timeouts: per-check and per-submission wall clocks kill the whole process group
+            (client.py and grading/batch.py), and the worker dies with its parent;
+- network:  a new, empty network namespace (root, or an unprivileged user namespace);
+- bwrap:    bubblewrap, when installed: a private mount namespace holding only /usr, /etc,
+            the venv, the worker's part of the course (engine, probes, data) and the scratch
+            folder; no solutions/, no checks, no other submission; its own PID namespace.
+
+The policy travels to the process that spawns workers in the environment variable
+`AUTOGRADER_SANDBOX` (JSON), so `grade` can switch layers on for the pytest process it
+starts. Without it (`check`, a student's machine) only the limits and timeouts apply.
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from autograder import COURSE_ROOT
+
+ENV_VAR = "AUTOGRADER_SANDBOX"
+GiB = 1 << 30
+# Unprivileged uids: BASE_UID + 64 * (the batch's pid mod 4096) + job slot, so that
+# concurrent submissions, even of two batches at once, never share a uid. They need no
+# /etc/passwd entry: setuid to a bare number works for root.
+BASE_UID = 100000
+MAX_SLOTS = 64
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWNET = 0x40000000
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass(frozen=True)
+class Policy:
+    cpu_seconds: int = 1800          # all threads together; a backstop behind the wall clocks
+    memory_bytes: int = 8 * GiB      # address space: TF import ~1.9 GiB, a small Keras fit ~2.7
+    file_bytes: int = 256 << 20      # any file written, stdout included
+    processes: int = 256             # RLIMIT_NPROC for the sandbox uid (threads count)
+    uid: int | None = None           # switch to this uid when running as root
+    isolate_network: bool = False
+    use_bwrap: bool = False
+
+    def to_env(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_env(cls, environ=os.environ) -> "Policy":
+        text = environ.get(ENV_VAR)
+        return cls(**json.loads(text)) if text else cls()
+
+    @classmethod
+    def for_grading(cls, slot: int = 0, **overrides) -> "Policy":
+        """Every layer the machine allows, for job slot `slot` of a batch."""
+        uid = BASE_UID + MAX_SLOTS * (os.getpid() % 4096) + slot % MAX_SLOTS
+        fields = {"uid": uid if os.geteuid() == 0 else None, "isolate_network": True, "use_bwrap": True}
+        return cls(**{**fields, **overrides})
+
+
+def current() -> Policy:
+    return Policy.from_env()
+
+
+def _is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def switches_user(policy: Policy) -> bool:
+    return policy.uid is not None and _is_root()
+
+
+@lru_cache(maxsize=None)
+def _libc():
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _unshare(flags: int) -> None:
+    if _libc().unshare(flags) != 0:
+        raise OSError(ctypes.get_errno(), "unshare failed")
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as file:
+        file.write(text)
+
+
+def preexec(policy: Policy):
+    """The function run in the child between fork and exec: limits, network, user."""
+    root = switches_user(policy)
+    bwrap = policy.use_bwrap and bwrap_works(policy.uid if root else None)
+    # Decided here, in the parent: a layer the machine lacks is left out, never fatal.
+    new_netns = policy.isolate_network and not bwrap and _network_namespace_works()
+
+    def apply() -> None:
+        if new_netns:
+            enter_network_namespace()
+        resource.setrlimit(resource.RLIMIT_CPU, (policy.cpu_seconds, policy.cpu_seconds + 5))
+        resource.setrlimit(resource.RLIMIT_AS, (policy.memory_bytes, policy.memory_bytes))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (policy.file_bytes, policy.file_bytes))
+        if root:
+            resource.setrlimit(resource.RLIMIT_NPROC, (policy.processes, policy.processes))
+            os.setgroups([])
+            os.setgid(policy.uid)
+            os.setuid(policy.uid)
+        # After the uid change (which clears it): the worker dies when its parent does.
+        _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    return apply
+
+
+def enter_network_namespace() -> None:
+    """Leave the network: a new, empty network namespace (as root, or inside a new user
+    namespace that maps only our own ids)."""
+    if _is_root():
+        _unshare(_CLONE_NEWNET)
+    else:
+        uid, gid = os.getuid(), os.getgid()
+        _unshare(_CLONE_NEWUSER | _CLONE_NEWNET)
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"{uid} {uid} 1")
+        _write("/proc/self/gid_map", f"{gid} {gid} 1")
+
+
+def _worker_paths() -> tuple[list[Path], list[Path]]:
+    """(read-only, hidden) paths of the course a worker may see inside bubblewrap."""
+    package = COURSE_ROOT / "autograder"
+    readable = [Path(sys.prefix), package]
+    if (COURSE_ROOT / "data").is_dir():
+        readable.append(COURSE_ROOT / "data")
+    hidden = [package / "checks", package / "grading"]
+    return readable, [path for path in hidden if path.is_dir()]
+
+
+def wrap(policy: Policy, command: list[str], writable: Path) -> list[str]:
+    """`command` prefixed with bubblewrap when the policy asks for it and it works;
+    `writable` (the submission's scratch folder) is the only place it can write."""
+    if not (policy.use_bwrap and bwrap_works(policy.uid if switches_user(policy) else None)):
+        return command
+    readable, hidden = _worker_paths()
+    args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try", "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    for name in ("bin", "sbin", "lib", "lib64", "lib32"):
+        target = Path("/") / name
+        if target.is_symlink():
+            args += ["--symlink", os.readlink(target), str(target)]
+        elif target.is_dir():
+            args += ["--ro-bind", str(target), str(target)]
+    if policy.isolate_network:
+        args.append("--unshare-net")
+    for path in readable:
+        args += ["--ro-bind", str(path), str(path)]
+    for path in hidden:
+        args += ["--tmpfs", str(path)]
+    args += ["--bind", str(writable), str(writable), "--chdir", str(writable)]
+    return args + ["--"] + command
+
+
+def hand_over(policy: Policy, *paths: Path) -> None:
+    """Give `paths` (recursively) to the sandbox uid, so the worker can write its results."""
+    if not switches_user(policy):
+        return
+    for top in paths:
+        os.chown(top, policy.uid, policy.uid)
+        if top.is_dir():
+            for folder, dirs, files in os.walk(top):
+                for name in dirs + files:
+                    os.chown(os.path.join(folder, name), policy.uid, policy.uid, follow_symlinks=False)
+
+
+def environment(policy: Policy, home: Path | None) -> dict[str, str]:
+    """The worker's environment: nothing of the grader's but what Python and TF need."""
+    if not switches_user(policy) and not policy.use_bwrap:
+        env = dict(os.environ)  # a student's own run: their environment is theirs
+        env.pop(ENV_VAR, None)
+        return env
+    keep = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "VIRTUAL_ENV")
+    env = {key: os.environ[key] for key in keep if key in os.environ}
+    if home is not None:  # a home the sandbox user owns (and, in bubblewrap, can see)
+        env.update({"HOME": str(home), "TMPDIR": str(home), "MPLCONFIGDIR": str(home),
+                    "KERAS_HOME": str(home / ".keras")})
+    return env
+
+
+@lru_cache(maxsize=None)
+def bwrap_works(uid: int | None) -> bool:
+    """Can bubblewrap start a process here (as `uid` when given)?"""
+    if shutil.which("bwrap") is None:
+        return False
+
+    def become():
+        if uid is not None:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+
+    try:
+        done = subprocess.run(["bwrap", "--unshare-all", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev",
+                               "true"], preexec_fn=become, capture_output=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+@lru_cache(maxsize=None)
+def _network_namespace_works() -> bool:
+    try:
+        done = subprocess.run([sys.executable, "-c", "from autograder.engine import sandbox; "
+                               "sandbox.enter_network_namespace()"],
+                              capture_output=True, timeout=30, env={**os.environ, "PYTHONPATH": str(COURSE_ROOT)})
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def _other_readable(path: Path) -> bool:
+    try:
+        return bool(path.stat().st_mode & 0o004)
+    except OSError:
+        return False
+
+
+def describe(policy: Policy) -> dict[str, str]:
+    """Which layers are active under `policy` on this machine, and why others are not."""
+    root = _is_root()
+    user = switches_user(policy)
+    bwrap = policy.use_bwrap and bwrap_works(policy.uid if user else None)
+    layers = {"scratch copy": "on: each submission runs in a private copy in a new temporary folder"}
+    if user:
+        layers["unprivileged user"] = f"on: uid {policy.uid} + job slot (each submission graded at once has its own)"
+    else:
+        layers["unprivileged user"] = "off: " + ("not asked" if root else "the grader does not run as root")
+    nproc = f", processes {policy.processes}" if user else " (processes: off, RLIMIT_NPROC is ignored for root)"
+    layers["resource limits"] = (f"on: CPU {policy.cpu_seconds} s, address space {policy.memory_bytes / GiB:.1f} GiB, "
+                                 f"file size {policy.file_bytes >> 20} MiB{nproc}")
+    layers["wall-clock timeouts"] = "on: per check and per submission, killing the process group"
+    if not policy.isolate_network:
+        layers["no network"] = "off: not asked"
+    elif bwrap:
+        layers["no network"] = "on: bubblewrap --unshare-net"
+    elif _network_namespace_works():
+        layers["no network"] = "on: a new network namespace"
+    else:
+        layers["no network"] = "off: no permission to create a network namespace here"
+    if not policy.use_bwrap:
+        layers["bubblewrap"] = "off: not asked"
+    elif bwrap:
+        layers["bubblewrap"] = "on: only the venv, engine, probes, data and the scratch folder are visible"
+    elif shutil.which("bwrap") is None:
+        layers["bubblewrap"] = "off: not installed (Debian package bubblewrap)"
+    else:
+        layers["bubblewrap"] = "off: installed but cannot create namespaces here"
+    if user and not bwrap:
+        exposed = [name for name in ("solutions", "autograder/checks/hidden")
+                   if _other_readable(COURSE_ROOT / name)]
+        if exposed:
+            layers["unprivileged user"] += (f"; but {', '.join(exposed)} is readable by every user: "
+                                            "run `make grading-setup` (chmod o-rwx)")
+    return layers

@@ -1,0 +1,214 @@
+"""Everything `grade` writes, all from the gradebook (so a resumed run writes the same):
+
+    grades.csv                        one row per student: points per topic, total
+    gradescope/<student>/results.json Gradescope's autograder format
+    junit.xml                         one <testsuite> per student, one <testcase> per check
+    feedback/<student>.html           a self-contained page: each failed check's message and hints
+    summary.html                      the class: score distribution per topic, most-failed checks
+
+    write_all(book, Path("out"), load_course(), lang="en")
+"""
+from __future__ import annotations
+
+import base64
+import collections
+import csv
+import html
+import io
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from autograder.course import Course
+from autograder.grading.gradebook import Graded, Gradebook
+from autograder.report import UI
+
+STYLE = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1f2328}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #d0d7de;padding:.35rem .5rem;
+text-align:left;vertical-align:top}.passed{color:#1a7f37}.failed,.error,.timeout{color:#cf222e}
+.not_attempted{color:#9a6700}.msg{white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:.9em}
+.hint{color:#0969da}img{max-width:100%}small{color:#59636e}"""
+
+
+def _readable(name: str, exercise: str = "") -> str:
+    """`test_standardize_matches_numpy` of `standardize` -> `matches numpy`."""
+    name = name.removeprefix("test_")
+    if exercise and name.lower().startswith(exercise.lower() + "_"):
+        name = name[len(exercise) + 1:]
+    return name.replace("_", " ")
+
+
+def _score(graded: Graded, topic: str | None = None) -> tuple[int, int]:
+    chosen = [r for r in graded.results if topic is None or r["topic"] == topic]
+    return sum(r["points"] for r in chosen), sum(r["max_points"] for r in chosen)
+
+
+def write_all(book: Gradebook, out: Path, course: Course, lang: str = "en") -> list[str]:
+    out.mkdir(parents=True, exist_ok=True)
+    class_ = book.graded()
+    order = {check.id: index for index, check in enumerate(course.checks)}
+    for graded in class_:  # course order, then checks no longer in the map
+        graded.results.sort(key=lambda result: (order.get(result["check_id"], len(order)), result["check_id"]))
+    topics = [topic for topic in course.topics if any(r["topic"] == topic.id for g in class_ for r in g.results)]
+    write_csv(class_, topics, out / "grades.csv")
+    for graded in class_:
+        write_gradescope(graded, course, out / "gradescope" / graded.student / "results.json")
+        write_feedback(graded, course, lang, out / "feedback" / f"{graded.student}.html")
+    write_junit(class_, out / "junit.xml")
+    write_summary(class_, topics, course, lang, out / "summary.html")
+    return ["grades.csv", "gradescope/*/results.json", "junit.xml", "feedback/*.html", "summary.html"]
+
+
+def write_csv(class_: list[Graded], topics, path: Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["student", *(topic.id for topic in topics), "total", "max", "seed", "files_sha256"])
+        for graded in class_:
+            writer.writerow([graded.student, *(_score(graded, topic.id)[0] for topic in topics), *_score(graded),
+                             graded.seed, graded.files_hash])
+
+
+def write_gradescope(graded: Graded, course: Course, path: Path) -> None:
+    tests = []
+    for number, result in enumerate(graded.results, 1):
+        check = _check(course, result)
+        hidden = check is not None and check.hidden
+        title = f"{result['topic']} · {result['exercise']}: {_readable(result['name'], result['exercise'])}"
+        tests.append({"name": title,
+                      "number": str(number), "score": result["points"], "max_score": result["max_points"],
+                      "status": "passed" if result["status"] == "passed" else "failed",
+                      "output": "" if result["status"] == "passed" else f"[{result['status']}] {result['message']}",
+                      "tags": [result["topic"], result["exercise"]] + (["hidden"] if hidden else []),
+                      "visibility": "after_published" if hidden else "visible"})
+    score, _ = _score(graded)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"score": score, "execution_time": round(graded.duration_s, 1),
+                                "output": f"Graded with seed {graded.seed}. {graded.notes}".strip(),
+                                "visibility": "visible", "stdout_visibility": "hidden", "tests": tests},
+                               indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def write_junit(class_: list[Graded], path: Path) -> None:
+    suites = ET.Element("testsuites", name="tf-course")
+    for graded in class_:
+        failures = sum(r["status"] in ("failed", "not_attempted") for r in graded.results)
+        errors = sum(r["status"] in ("error", "timeout") for r in graded.results)
+        suite = ET.SubElement(suites, "testsuite", name=graded.student, tests=str(len(graded.results)),
+                              failures=str(failures), errors=str(errors), time=f"{graded.duration_s:.3f}",
+                              timestamp=graded.graded_at.isoformat())
+        properties = ET.SubElement(suite, "properties")
+        ET.SubElement(properties, "property", name="seed", value=str(graded.seed))
+        ET.SubElement(properties, "property", name="files_sha256", value=graded.files_hash)
+        for result in graded.results:
+            case = ET.SubElement(suite, "testcase", classname=f"{graded.student}.{result['topic']}",
+                                 name=result["name"], time=f"{result['duration_s']:.3f}")
+            if result["status"] in ("failed", "not_attempted"):
+                ET.SubElement(case, "failure", type=result["status"], message=result["message"])
+            elif result["status"] in ("error", "timeout"):
+                ET.SubElement(case, "error", type=result["status"], message=result["message"])
+    ET.indent(suites)
+    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def _check(course: Course, result: dict):
+    try:
+        return course.check(result["topic"], result["name"])
+    except KeyError:
+        return None
+
+
+def _page(title: str, body: str) -> str:
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+            f"<style>{STYLE}</style></head><body>{body}</body></html>")
+
+
+def write_feedback(graded: Graded, course: Course, lang: str, path: Path) -> None:
+    ui = UI[lang]
+    score, maximum = _score(graded)
+    parts = [f"<h1>{html.escape(graded.student)}: {score}/{maximum}</h1>",
+             f"<p><small>seed {graded.seed} · graded {graded.graded_at:%Y-%m-%d %H:%M} UTC · "
+             f"files {graded.files_hash[:12]}</small></p>"]
+    if graded.notes:
+        parts.append(f"<p class='error'>{html.escape(graded.notes)}</p>")
+    for topic in course.topics:
+        results = [r for r in graded.results if r["topic"] == topic.id]
+        if not results:
+            continue
+        got, out_of = _score(graded, topic.id)
+        parts.append(f"<h2>{topic.id} · {html.escape(topic.title[lang])} ({got}/{out_of})</h2><table>")
+        for result in results:
+            status = result["status"]
+            row = (f"<tr><td class='{status}'>{html.escape(ui[status])}</td><td><b>{html.escape(result['exercise'])}"
+                   f"</b>: {html.escape(_readable(result['name'], result['exercise']))} <small>({result['points']}/"
+                   f"{result['max_points']})</small>")
+            if status != "passed":
+                row += f"<div class='msg'>{html.escape(result['message'])}</div>"
+                check = _check(course, result)
+                if check is not None and status != "not_attempted":
+                    row += "".join(f"<div class='hint'>{html.escape(ui['hint'])} {tier}: {html.escape(hint)}</div>"
+                                   for tier, hint in enumerate(check.hints[lang], 1))
+            parts.append(row + "</td></tr>")
+        parts.append("</table>")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(_page(f"{graded.student}: {score}/{maximum}", "".join(parts)), encoding="utf-8")
+
+
+def _png(figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    return f"<img alt='' src='data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}'>"
+
+
+def write_summary(class_: list[Graded], topics, course: Course, lang: str, path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    parts = [f"<h1>Class summary: {len(class_)} submissions</h1>"]
+    if topics and class_:
+        figure, axes = plt.subplots(1, len(topics), figsize=(3.2 * len(topics), 2.6), squeeze=False)
+        for axis, topic in zip(axes[0], topics):
+            scores = [_score(graded, topic.id)[0] for graded in class_]
+            maximum = max(_score(graded, topic.id)[1] for graded in class_)
+            axis.hist(scores, bins=range(0, maximum + 2), align="left", rwidth=0.85, color="#0969da")
+            axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+            axis.yaxis.set_major_locator(MaxNLocator(integer=True))
+            axis.set_title(f"{topic.id} (max {maximum})")
+            axis.set_xlabel("points")
+        axes[0][0].set_ylabel("students")
+        figure.tight_layout()
+        parts += ["<h2>Score distribution per topic</h2>", _png(figure)]
+        plt.close(figure)
+    parts.append("<table><tr><th>topic</th><th>mean</th><th>median</th><th>all checks passed</th></tr>")
+    for topic in topics:
+        scores = sorted(_score(graded, topic.id) for graded in class_)
+        points = [got for got, _ in scores]
+        full = sum(got == out_of for got, out_of in scores)
+        parts.append(f"<tr><td>{topic.id} · {html.escape(topic.title[lang])}</td><td>{sum(points) / len(points):.2f}"
+                     f"</td><td>{points[len(points) // 2]}</td><td>{full}/{len(points)}</td></tr>")
+    parts.append("</table>")
+    failed = collections.Counter()
+    messages: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    for graded in class_:
+        for result in graded.results:
+            if result["status"] in ("failed", "error", "timeout"):  # tried and missed; blanks are not a lesson
+                failed[result["check_id"]] += 1
+                messages[result["check_id"]][result["message"].splitlines()[0] if result["message"] else ""] += 1
+    worst = failed.most_common(12)
+    if worst:
+        figure, axis = plt.subplots(figsize=(8, 0.35 * len(worst) + 0.8))
+        axis.barh([_readable(check_id.split("::")[1])[:60] for check_id, _ in worst][::-1],
+                  [count for _, count in worst][::-1], color="#cf222e")
+        axis.set_xlabel("submissions failing (not counting blanks)")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+        figure.tight_layout()
+        parts += ["<h2>Most-failed checks</h2>", _png(figure)]
+        plt.close(figure)
+        parts.append("<table><tr><th>check</th><th>failing</th><th>most common message</th></tr>")
+        for check_id, count in worst:
+            message, times = messages[check_id].most_common(1)[0]
+            parts.append(f"<tr><td>{html.escape(check_id)}</td><td>{count}/{len(class_)}</td>"
+                         f"<td class='msg'>{html.escape(message)} <small>({times}×)</small></td></tr>")
+        parts.append("</table>")
+    path.write_text(_page("Class summary", "".join(parts)), encoding="utf-8")

@@ -1,0 +1,76 @@
+"""`python -m autograder release DIR`: the repository students clone.
+
+It holds what a student needs to work and check: exercises/ (and notebooks/ when
+generated), the autograder with its public checks, data/, the README and the project
+files. It leaves out solutions/, the hidden checks (autograder/checks/hidden/, and their
+entries in the course map), the course's own tests and benchmarks. Afterwards it verifies
+that no solution marker and no hidden check name made it in.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import tomllib
+from pathlib import Path
+
+from autograder import COURSE_ROOT
+from autograder.course import load_course, parse_course
+
+INCLUDE = ["exercises", "notebooks", "autograder", "data", "README.md", "pyproject.toml", "Makefile", ".gitignore",
+           "LICENSE"]
+EXCLUDE_DIRS = {"__pycache__", "hidden", ".ipynb_checkpoints", ".pytest_cache"}
+SOLUTION_MARKER = "### BEGIN SOLUTION"
+
+
+def strip_hidden(text: str) -> str:
+    """The course map without its `hidden = true` checks: the file is cut into tables at
+    each `[...]`/`[[...]]` header and hidden check tables are dropped, comments kept."""
+    blocks = re.split(r"(?m)^(?=\s*\[)", text)
+    kept = [block for block in blocks
+            if not (block.lstrip().startswith("[[topic.exercise.check]]")
+                    and re.search(r"(?m)^\s*hidden\s*=\s*true\b", block))]
+    return "".join(kept)
+
+
+def release(target: Path, root: Path = COURSE_ROOT) -> list[Path]:
+    target = Path(target)
+    if target.exists() and any(target.iterdir()):
+        raise SystemExit(f"{target} exists and is not empty")
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in INCLUDE:
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=lambda folder, names: [n for n in names if n in EXCLUDE_DIRS
+                                                                               or n.endswith(".pyc")])
+        elif source.is_file():
+            shutil.copy2(source, target / name)
+        else:
+            continue
+        written.append(target / name)
+    course_map = strip_hidden((root / "course.toml").read_text(encoding="utf-8"))
+    (target / "course.toml").write_text(course_map, encoding="utf-8")
+    written.append(target / "course.toml")
+    _verify(target, root, course_map)
+    return written
+
+
+def _verify(target: Path, root: Path, course_map: str) -> None:
+    """Fail loudly rather than publish a solution or a hidden check."""
+    full = load_course(root / "course.toml")
+    released = parse_course(tomllib.loads(course_map))
+    hidden = {check.id for check in full.checks if check.hidden}
+    public = {check.id for check in full.checks if not check.hidden}
+    if {check.id for check in released.checks} != public:
+        raise RuntimeError("the released course map does not hold exactly the public checks")
+    hidden_names = {check_id.split("::")[1] for check_id in hidden}
+    for path in target.rglob("*"):
+        if path.is_file() and path.suffix in (".py", ".ipynb", ".toml", ".md"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if SOLUTION_MARKER in text and path.relative_to(target).parts[0] in ("exercises", "notebooks", "data"):
+                raise RuntimeError(f"{path} contains a solution ({SOLUTION_MARKER})")
+            leaked = [name for name in hidden_names if name in text]
+            if leaked:
+                raise RuntimeError(f"{path} names hidden checks: {', '.join(leaked)}")
+    if (target / "solutions").exists() or (target / "autograder" / "checks" / "hidden").exists():
+        raise RuntimeError("solutions/ or the hidden checks were copied")

@@ -1,0 +1,163 @@
+"""A class's submissions: one sub-folder per student, turned into exercise files.
+
+    for found in discover(Path("submissions"), course):
+        problems = materialize(found, Path("/tmp/x"), course)   # writes e01_tensors.py, ...
+
+A student's folder may hold the exercise files (`e01_tensors.py`), the course's notebooks
+(`e01_tensors.ipynb`, converted to a module with jupytext, without their check cells), or
+`.zip` archives of either (unpacked with limits: no absolute or `..` paths, no links, at
+most MAX_FILES files and MAX_BYTES bytes). Files may sit in one nested folder (as a zip
+of a folder gives). What cannot be read is reported per topic, never raised.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from autograder.course import Course
+
+MAX_BYTES = 50 << 20      # per submission, unpacked
+MAX_FILES = 500
+MAX_DEPTH = 3             # how deep exercise files may sit in a folder or an archive
+
+
+@dataclass(frozen=True)
+class Found:
+    student: str
+    folder: Path
+    files_hash: str       # SHA-256 of every file's relative path and bytes
+
+
+def _walk(folder: Path):
+    """Regular files under `folder` (links are skipped), sorted."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink() and not any(part.startswith(".") for part in
+                                                                path.relative_to(folder).parts):
+            yield path
+
+
+def files_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in _walk(folder):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def discover(root: Path, only: list[str] | None = None) -> list[Found]:
+    """Each non-hidden sub-folder of `root` is one student's submission."""
+    folders = sorted(path for path in Path(root).iterdir() if path.is_dir() and not path.name.startswith("."))
+    return [Found(folder.name, folder, files_hash(folder)) for folder in folders
+            if only is None or folder.name in only]
+
+
+class Unreadable(Exception):
+    """A submitted file that cannot become an exercise module; the message says why."""
+
+
+def _unzip(data: bytes, name: str) -> dict[str, bytes]:
+    """The members of a zip archive, checked before anything is extracted."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as error:
+        raise Unreadable(f"{name} is not a readable zip archive ({error})") from None
+    if len(members) > MAX_FILES:
+        raise Unreadable(f"{name} holds {len(members)} files, more than the {MAX_FILES} allowed")
+    if sum(member.file_size for member in members) > MAX_BYTES:
+        raise Unreadable(f"{name} unpacks to more than {MAX_BYTES >> 20} MiB")
+    files = {}
+    for member in members:
+        path = PurePosixPath(member.filename.replace("\\", "/"))
+        if member.is_dir():
+            continue
+        if path.is_absolute() or ".." in path.parts or not path.parts:
+            raise Unreadable(f"{name} contains an unsafe path: {member.filename!r}")
+        if stat.S_ISLNK(member.external_attr >> 16):
+            raise Unreadable(f"{name} contains a symbolic link: {member.filename!r}")
+        with archive.open(member) as source:  # read at most the declared size, plus one byte
+            content = source.read(member.file_size + 1)
+        if len(content) > member.file_size:
+            raise Unreadable(f"{name}: {member.filename!r} is larger than it claims")
+        files[str(path)] = content
+    return files
+
+
+def _gather(folder: Path) -> tuple[dict[str, bytes], list[str]]:
+    """Every file of a submission as {relative path: bytes}, zips unpacked in place."""
+    files: dict[str, bytes] = {}
+    problems = []
+    total = 0
+    for path in _walk(folder):
+        relative = str(path.relative_to(folder))
+        total += path.stat().st_size
+        if total > MAX_BYTES:
+            problems.append(f"the submission is larger than {MAX_BYTES >> 20} MiB; the rest was ignored")
+            break
+        if path.suffix == ".zip":
+            try:
+                for inner, content in _unzip(path.read_bytes(), path.name).items():
+                    files[f"{relative}/{inner}"] = content
+            except Unreadable as error:
+                problems.append(str(error))
+        else:
+            files[relative] = path.read_bytes()
+    return files, problems
+
+
+def notebook_to_module(data: bytes, name: str) -> str:
+    """A course notebook as Python source: its code cells, without the cells that run
+    checks (nbgrader's test cells, or any cell calling the autograder)."""
+    import jupytext
+    import nbformat
+
+    try:
+        notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
+    except Exception as error:  # broken JSON, not UTF-8, not a notebook
+        raise Unreadable(f"{name} is not a readable notebook ({type(error).__name__}: "
+                         f"{str(error).splitlines()[0] if str(error) else ''})") from None
+    kept = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            kept.append(cell)
+            continue
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if (meta.get("grade") and not meta.get("solution")) or "autograder" in cell.source:
+            continue
+        kept.append(cell)
+    notebook.cells = kept
+    return jupytext.writes(notebook, fmt="py:percent")
+
+
+def materialize(found: Found, target: Path, course: Course) -> dict[str, str]:
+    """Write the submission's exercise modules into `target` (created); returns
+    {topic id: why its file could not be read} for the topics that failed."""
+    target.mkdir(parents=True, exist_ok=True)
+    files, problems = _gather(found.folder)
+    modules = {topic.module: topic for topic in course.topics}
+    chosen: dict[str, tuple[int, str]] = {}  # module -> (depth, relative path); shallowest wins, .py first
+    for relative in sorted(files):
+        path = PurePosixPath(relative)
+        if path.suffix not in (".py", ".ipynb") or path.stem not in modules or len(path.parts) > MAX_DEPTH + 1:
+            continue
+        rank = (len(path.parts), path.suffix != ".py")
+        if path.stem not in chosen or rank < chosen[path.stem][0]:
+            chosen[path.stem] = (rank, relative)
+    unreadable = {}
+    for module, (_, relative) in chosen.items():
+        try:
+            if relative.endswith(".ipynb"):
+                source = notebook_to_module(files[relative], PurePosixPath(relative).name).encode("utf-8")
+            else:
+                source = files[relative]  # as submitted: a non-UTF-8 file fails at import, in the worker
+            (target / f"{module}.py").write_bytes(source)
+        except Unreadable as error:
+            unreadable[modules[module].id] = str(error)
+    if problems and not chosen:
+        for topic in course.topics:
+            unreadable.setdefault(topic.id, "; ".join(problems))
+    return unreadable

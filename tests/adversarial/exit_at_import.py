@@ -1,0 +1,4 @@
+# attacks: *
+import sys
+
+sys.exit(0)

@@ -1,0 +1,3 @@
+# attacks: *
+def one_hot(labels, depth)
+    return labels
