@@ -2,14 +2,17 @@
 
 Options: --submission DIR (default exercises/), --seed N, --timeout-scale X.
 Fixtures: `probe` (calls probes of the test module's topic in the submission's worker,
-with the check's time limit from the course map) and `rng` (fresh random inputs: a new
-seed per run unless --seed is given, one stream per check).
+with the check's time limit from the course map), `rng` (fresh random inputs: a new
+seed per run unless --seed is given, one stream per check) and `scratch_dir` (a folder
+the submission's workers can write to, for exports and checkpoints).
 Each report carries `course_status` (passed, failed, not_attempted, error, timeout) and
 `course_message`; failures show the targeted message instead of a traceback.
 """
 from __future__ import annotations
 
 import secrets
+import shutil
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -18,6 +21,7 @@ import pytest
 
 from autograder import COURSE_ROOT
 from autograder.course import load_course
+from autograder.engine import sandbox
 from autograder.engine.client import Submission
 from autograder.outcomes import CheckOutcome, status_of
 
@@ -118,6 +122,22 @@ def submission(request) -> Submission:
 @pytest.fixture
 def probe(request, submission) -> TopicProbe:
     return TopicProbe(submission, topic_module_of(request.node))
+
+
+@pytest.fixture
+def scratch_dir(submission, tmp_path):
+    """A new empty folder that every worker of this submission can reach: inside its scratch
+    folder (under the sandbox, the only place a worker can write and the only part of /tmp
+    it sees), or pytest's tmp_path where there is none. Removed after the check; never in
+    the submission's folder or the course checkout."""
+    scratch = getattr(submission, "scratch", None)
+    if scratch is None:
+        yield tmp_path
+        return
+    path = Path(tempfile.mkdtemp(prefix="check-", dir=scratch))
+    sandbox.hand_over(sandbox.current(), path)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture

@@ -4,35 +4,14 @@ The grader's model is Flatten -> Dense(tanh) -> Dense with weights drawn here, s
 outputs and its SGD trajectory are computed again with NumPy in this (trusted) process.
 Every SavedModel goes into a temporary folder (the `scratch_dir` fixture).
 """
-import shutil
-import tempfile
-from pathlib import Path
 
 import numpy as np
-import pytest
 
-from autograder.engine import sandbox
 from autograder.expect import expect_close, is_close
 from autograder.outcomes import Incorrect
 
 PRIMES_ABOVE_32 = (37, 41, 43, 47, 53, 59, 61, 67)
 SERVING_RTOL = 1e-5  # the issue's "within 1e-5"
-
-
-@pytest.fixture
-def scratch_dir(submission, tmp_path):
-    """A new empty folder that every worker of this submission can reach: inside its scratch
-    folder (under the sandbox, the only place a worker can write and the only part of /tmp
-    it sees), or pytest's tmp_path where there is none. Removed after the check; never in
-    the submission's folder or the course checkout."""
-    scratch = getattr(submission, "scratch", None)
-    if scratch is None:
-        yield tmp_path
-        return
-    path = Path(tempfile.mkdtemp(prefix="check-", dir=scratch))
-    sandbox.hand_over(sandbox.current(), path)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def _input_shape(rng):

@@ -5,35 +5,14 @@ squared error is replayed with NumPy in float64 in this (trusted) process, so th
 weights of a training run, and of its typical mistakes, never come from a worker.
 Checkpoints go into temporary folders (the `scratch_dir` fixture).
 """
-import shutil
-import tempfile
-from pathlib import Path
 
 import numpy as np
-import pytest
 
-from autograder.engine import sandbox
 from autograder.expect import expect_close, expect_equal, is_close, numbers
 from autograder.outcomes import Incorrect
 
 FLOAT32_RTOL = 1e-5  # "the same weights, to float32 rounding"
 SYLLABUS_NAMES = ["model", "optimizer", "step"]
-
-
-@pytest.fixture
-def scratch_dir(submission, tmp_path):
-    """A new empty folder that every worker of this submission can reach: inside its scratch
-    folder (under the sandbox, the only place a worker can write and the only part of /tmp
-    it sees), or pytest's tmp_path where there is none. Removed after the check; never in
-    the submission's folder or the course checkout."""
-    scratch = getattr(submission, "scratch", None)
-    if scratch is None:
-        yield tmp_path
-        return
-    path = Path(tempfile.mkdtemp(prefix="check-", dir=scratch))
-    sandbox.hand_over(sandbox.current(), path)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def _weights(rng, inputs=None, hidden=None, outputs=None):

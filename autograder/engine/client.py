@@ -283,7 +283,10 @@ class Submission:
             raise NotAttempted(message)
         if status in ("error", "import_error"):
             raise SubmissionError(message)
-        raise RuntimeError(f"internal error in the grader's probe: {message}\n{response.get('traceback', '')}")
+        # A probe that fails outside the submission's frames: a bug in the course, or a
+        # submission that patched the grader or a library it relies on.
+        raise SubmissionError(f"the grader's probe failed ({message}); if your code changes the autograder, "
+                              "NumPy or TensorFlow internals, that is why")
 
     def close(self) -> None:
         if self._worker is not None:
