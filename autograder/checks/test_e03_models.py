@@ -1,0 +1,301 @@
+"""Checks for e03_models: Linear, LinearModel, MLP, count_params."""
+import numpy as np
+
+from autograder.expect import expect_close, expect_equal, numbers
+from autograder.outcomes import Incorrect
+
+MLP_PARAMS = 784 * 100 + 100 + 100 * 10 + 10  # 79,510
+
+
+def _distinct_sizes(rng, low, high):
+    """(input_dim, units), different, so a transposed kernel cannot pass for the right one."""
+    input_dim, units = (int(v) for v in rng.choice(np.arange(low, high), size=2, replace=False))
+    return input_dim, units
+
+
+# ---------------------------------------------------------------- Linear
+
+def test_linear_creates_its_weights_in_build_on_the_first_call(probe, rng):
+    input_dim, units = _distinct_sizes(rng, 2, 9)
+    result = probe.linear_lifecycle(units=units, x=rng.normal(size=(int(rng.integers(2, 6)), input_dim)))
+    before = result["before"]
+    if before["weights"]:
+        raise Incorrect(
+            f"Linear({units}) already holds {before['weights']} weight(s) of shapes {before['shapes']} before its "
+            "first call: make them in build(input_shape), not in __init__ (only the first call tells the layer "
+            "its input size)")
+    if not before["has_build"]:
+        raise Incorrect("Linear does not define build(self, input_shape): that is where it should make its weights")
+    if result["weights_after"] == 0:
+        raise Incorrect(
+            f"after its first call Linear holds no weights that Keras tracks (kernel is a {result['kernel_type']}): "
+            "make them with self.add_weight(...); a plain tf.Variable on a Keras 3 layer is not tracked, so no "
+            "optimizer would train it")
+    if not (result["kernel_tracked"] and result["bias_tracked"]):
+        missing = [name for name in ("kernel", "bias") if not result[f"{name}_tracked"]]
+        raise Incorrect(f"self.{' and self.'.join(missing)} is not among layer.weights: make each weight with "
+                        "self.add_weight(...) and keep what it returns")
+    if result["weights_after"] != 2:
+        raise Incorrect(f"after its first call Linear holds {result['weights_after']} weights; it should hold two, "
+                        "kernel and bias")
+
+
+def test_linear_kernel_and_bias_have_the_right_shapes_and_are_trainable(probe, rng):
+    input_dim, units = _distinct_sizes(rng, 2, 9)
+    result = probe.linear_lifecycle(units=units, x=rng.normal(size=(int(rng.integers(2, 6)), input_dim)))
+    if result["kernel_shape"] == [units, input_dim]:
+        raise Incorrect(f"the kernel has shape [units, input_dim] = {result['kernel_shape']}; it should be "
+                        f"[input_dim, units] = {[input_dim, units]}, so that x @ kernel works without a transpose")
+    if result["kernel_shape"] != [input_dim, units]:
+        raise Incorrect(f"for inputs of size {input_dim} and units={units}, the kernel has shape "
+                        f"{result['kernel_shape']}; expected [input_dim, units] = {[input_dim, units]} "
+                        "(input_dim is input_shape[-1] in build)")
+    if result["bias_shape"] != [units]:
+        raise Incorrect(f"the bias has shape {result['bias_shape']}; expected [units] = {[units]}")
+    for name in ("kernel", "bias"):
+        if not result[f"{name}_trainable"]:
+            raise Incorrect(f"the {name} is not trainable: make it with self.add_weight(..., trainable=True) "
+                            "(the default)")
+
+
+def test_linear_call_is_x_times_kernel_plus_bias(probe, rng):
+    input_dim, units = _distinct_sizes(rng, 2, 9)
+    xs = [rng.normal(size=(int(batch), input_dim)) for batch in rng.choice(np.arange(1, 9), size=2, replace=False)]
+    kernel = rng.normal(size=(input_dim, units)).astype(np.float32).astype(float)
+    bias = rng.uniform(0.5, 2.0, size=units) * rng.choice([-1, 1], size=units)
+    bias = bias.astype(np.float32).astype(float)
+    result = probe.linear_outputs(units=units, xs=xs, kernel=kernel, bias=bias)
+    own_kernel, own_bias = numbers(result["own_kernel"], "the kernel"), numbers(result["own_bias"], "the bias")
+    if own_kernel.shape != (input_dim, units) or own_bias.shape != (units,):
+        raise Incorrect(f"the kernel and bias have shapes {own_kernel.shape} and {own_bias.shape}; expected "
+                        f"{(input_dim, units)} and {(units,)}")
+    checks = [(xs[0], own_kernel, own_bias, result["first"], "with its own weights")]
+    checks += [(x, kernel, bias, out, "after setting kernel and bias") for x, out in zip(xs, result["outputs"])]
+    for x, k, b, out, when in checks:
+        expected = x @ k + b
+        expect_close(out, expected, f"Linear({units}) on a [{len(x)}, {input_dim}] input, {when}", mistakes={
+            "the bias is missing: return x @ self.kernel + self.bias": x @ k,
+            "the bias is subtracted: return x @ self.kernel + self.bias": x @ k - b,
+            "it applies relu; Linear has no activation": np.maximum(expected, 0),
+        })
+
+
+# ---------------------------------------------------------------- LinearModel
+
+def test_linear_model_maps_batch_features_to_batch_1(probe, rng):
+    for features in rng.choice(np.arange(2, 9), size=2, replace=False):
+        features = int(features)
+        xs = [rng.normal(size=(int(batch), features)) for batch in rng.choice(np.arange(1, 9), size=2, replace=False)]
+        kernel = rng.normal(size=(features, 1)).astype(np.float32).astype(float)
+        bias = np.array([float(np.float32(rng.uniform(0.5, 2.0) * rng.choice([-1, 1])))])
+        result = probe.linear_model_outputs(xs=xs, kernel=kernel, bias=bias)
+        first = numbers(result["first"], "LinearModel()(X)")
+        if first.shape != (len(xs[0]), 1):
+            raise Incorrect(f"LinearModel()(X) maps [{len(xs[0])}, {features}] to {list(first.shape)}; expected "
+                            f"[{len(xs[0])}, 1]: one Linear(1) layer")
+        own = numbers(result["own_kernel"], "the kernel"), numbers(result["own_bias"], "the bias")
+        checks = [(xs[0], *own, first, "with its own weights")]
+        checks += [(x, kernel, bias, out, "after setting its weights") for x, out in zip(xs, result["outputs"])]
+        for x, k, b, out, when in checks:
+            expected = x @ k + b
+            expect_close(out, expected, f"LinearModel()(X) on [{len(x)}, {features}] {when}", mistakes={
+                "it applies an activation; the notes' model is linear": np.maximum(expected, 0),
+                "the bias is missing": x @ k,
+            })
+
+
+def test_linear_model_is_one_linear_layer(probe, rng):
+    features = int(rng.integers(2, 9))
+    result = probe.linear_model_structure(x=rng.normal(size=(3, features)))
+    layers = result["layers"]
+    if result["linear_layers"] != 1:
+        names = ", ".join(layer["class"] for layer in layers) or "none"
+        raise Incorrect(f"LinearModel should hold exactly one layer of your Linear class, Linear(1); its layers "
+                        f"are: {names}")
+    if not result["layers_before"]:
+        raise Incorrect("LinearModel has no layers before its first call: make Linear(1) in __init__, not in call")
+    if len(layers) != 1:
+        raise Incorrect(f"LinearModel holds {len(layers)} layers ({', '.join(layer['class'] for layer in layers)}); "
+                        "the notes' model is one Linear(1) layer")
+    shapes = result["trainable_shapes"]
+    if sorted(shapes, key=len, reverse=True) != [[features, 1], [1]]:
+        raise Incorrect(f"on {features} features LinearModel's trainable weights have shapes {shapes}; Linear(1) "
+                        f"gives a kernel [{features}, 1] and a bias [1], {features + 1} parameters")
+
+
+# ---------------------------------------------------------------- MLP
+
+def _images(rng, batch):
+    return rng.uniform(0, 1, size=(batch, 28, 28, 1))
+
+
+def _softmax(z):
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def test_mlp_outputs_probabilities_of_shape_batch_10(probe, rng):
+    batches = [1] + [int(b) for b in rng.choice(np.arange(2, 17), size=2, replace=False)]
+    result = probe.mlp_outputs(xs=[_images(rng, batch) for batch in batches])
+    for batch, out in zip(batches, result["outputs"]):
+        out = numbers(out, "MLP()(x)")
+        if out.shape != (batch, 10):
+            raise Incorrect(f"MLP()(x) maps [{batch}, 28, 28, 1] to {list(out.shape)}; expected [{batch}, 10]")
+        if not np.all(np.isfinite(out)):
+            raise Incorrect("MLP()(x) contains NaN or infinity")
+        sums = out.sum(axis=1)
+        if out.min() < -1e-6 or np.max(np.abs(sums - 1)) > 1e-4:
+            raise Incorrect(
+                f"MLP()(x) rows are not probabilities (row sums from {sums.min():.4g} to {sums.max():.4g}, smallest "
+                f"value {out.min():.4g}): these look like logits; end call() with tf.nn.softmax")
+
+
+def _mlp_weights(weights):
+    shapes = [tuple(w.shape) for w in weights]
+    by_shape = {}
+    for weight in weights:
+        by_shape.setdefault(tuple(weight.shape), []).append(weight)
+    kernels1 = [s for s in shapes if len(s) == 2 and s[0] == 784]
+    if len(weights) != 4 or len(kernels1) != 1:
+        raise Incorrect(f"MLP's trainable weights have shapes {[list(s) for s in shapes]}; Flatten, Dense(100) and "
+                        "Dense(10) give [784, 100], [100], [100, 10], [10]")
+    hidden = kernels1[0][1]
+    needed = [(784, hidden), (hidden,), (hidden, 10), (10,)]
+    if any(len(by_shape.get(shape, [])) != 1 for shape in needed):
+        raise Incorrect(f"MLP's trainable weights have shapes {[list(s) for s in shapes]}; expected "
+                        f"{[list(s) for s in needed]}")
+    return [by_shape[shape][0] for shape in needed]
+
+
+def test_mlp_is_flatten_dense_relu_dense_softmax(probe, rng):
+    x = _images(rng, int(rng.integers(3, 9)))
+    result = probe.mlp_outputs(xs=[x])
+    w1, b1, w2, b2 = _mlp_weights([numbers(w, "a weight") for w in result["weights"]])
+    flat = x.reshape(len(x), -1)
+    pre = flat @ w1 + b1
+    logits = np.maximum(pre, 0) @ w2 + b2
+    expect_close(result["outputs"][0], _softmax(logits), "MLP()(x) against NumPy with its own weights", mistakes={
+        "there is no relu after the first Dense: Dense(100, activation=tf.nn.relu)": _softmax(pre @ w2 + b2),
+        "these are logits: end call() with tf.nn.softmax": logits,
+        "softmax is applied twice (a softmax activation on the Dense(10) and tf.nn.softmax): keep one":
+            _softmax(_softmax(logits)),
+        "there is a relu after the last Dense: Dense(10) has no activation before the softmax":
+            _softmax(np.maximum(logits, 0)),
+    })
+
+
+def test_mlp_has_79510_trainable_parameters(probe, rng):
+    result = probe.mlp_structure(x=_images(rng, 2))
+    shapes = result["trainable_shapes"]
+    total = int(sum(np.prod(shape) for shape in shapes))
+    if total == MLP_PARAMS:
+        return
+    hidden = [shape[1] for shape in shapes if len(shape) == 2 and shape[0] == 784]
+    if hidden and hidden[0] != 100:
+        raise Incorrect(f"the hidden layer has {hidden[0]} units; the syllabus asks for Dense(100), which gives "
+                        f"{MLP_PARAMS:,} trainable parameters (MLP has {total:,})")
+    raise Incorrect(f"MLP has {total:,} trainable parameters in weights of shapes {shapes}; Flatten, Dense(100) and "
+                    f"Dense(10) have 784·100 + 100 + 100·10 + 10 = {MLP_PARAMS:,}")
+
+
+def test_mlp_makes_its_layers_in_init(probe, rng):
+    result = probe.mlp_structure(x=_images(rng, int(rng.integers(2, 6))))
+    units_before = sorted(layer["units"] for layer in result["dense_before"])
+    if not result["same_output_twice"]:
+        raise Incorrect("two calls of the same MLP on the same input gave different outputs: are layers made "
+                        "inside call()? Each call then makes new layers with new random weights. Make them in "
+                        "__init__ and only use them in call")
+    if len(units_before) < 2:
+        raise Incorrect(f"a new MLP holds {len(units_before)} Dense layer(s) before its first call: make Flatten, "
+                        "Dense(100, relu) and Dense(10) in __init__ (as self attributes) and use them in call")
+    if units_before != [10, 100]:
+        raise Incorrect(f"MLP's Dense layers have {units_before} units; expected Dense(100) and Dense(10)")
+
+
+# ---------------------------------------------------------------- count_params
+
+def _dense(rng, low=2, high=40):
+    return int(rng.integers(low, high))
+
+
+def _count(spec):
+    """(trainable scalars, all scalars, trainable weight tensors, layers) of a model spec."""
+    if spec["kind"] == "frozen_middle":
+        (d,), (hidden, frozen, out) = spec["input"], spec["sizes"]
+        trainable = d * hidden + hidden + 2 * frozen + frozen * out + out
+        return trainable, trainable + hidden * frozen + frozen + 2 * frozen, 6, 4
+    shape = list(spec["input"])
+    trainable = total = tensors = 0
+    for kind, *args in spec["layers"]:
+        if kind == "dense":
+            units, is_trainable = args
+            size = shape[-1] * units + units
+            total += size
+            trainable += size if is_trainable else 0
+            tensors += 2 if is_trainable else 0
+            shape = shape[:-1] + [units]
+        elif kind == "conv2d":
+            filters, kernel = args
+            size = kernel * kernel * shape[-1] * filters + filters
+            total, trainable, tensors = total + size, trainable + size, tensors + 2
+            shape = [shape[0] - kernel + 1, shape[1] - kernel + 1, filters]
+        elif kind == "embedding":
+            vocab, dim = args
+            total, trainable, tensors = total + vocab * dim, trainable + vocab * dim, tensors + 1
+            shape = shape + [dim]
+        elif kind == "batchnorm":
+            total, trainable, tensors = total + 4 * shape[-1], trainable + 2 * shape[-1], tensors + 2
+        elif kind == "flatten":
+            shape = [int(np.prod(shape))]
+        elif kind == "pool1d":
+            shape = shape[-1:]
+    return trainable, total, tensors, len(spec["layers"])
+
+
+def _expect_counts(probe, specs, mistakes_of):
+    for spec, out in zip(specs, probe.count_params(specs=specs)):
+        trainable, total, tensors, layers = _count(spec)
+        value = numbers(out, "count_params")
+        if value.shape != ():
+            raise Incorrect(f"count_params should return one number, got an array of shape {value.shape}")
+        if value == trainable:
+            continue
+        for message, predicted in mistakes_of(trainable, total, tensors, layers).items():
+            if value == predicted:
+                raise Incorrect(f"count_params gave {value:g} for a model with {trainable:,} trainable scalars: "
+                                f"{message}")
+        expect_equal(value, trainable, f"count_params of a model with {trainable:,} trainable scalars "
+                                       f"({total:,} scalars in all)")
+
+
+def _common_mistakes(trainable, total, tensors, layers):
+    return {
+        "that is the number of weight tensors; add up their sizes (np.prod(v.shape) for each)": tensors,
+        "that is the number of layers; count the scalars in model.trainable_variables": layers,
+        "it counts the non-trainable weights too (as model.count_params() and model.variables do): count "
+        "model.trainable_variables only": total,
+    }
+
+
+def test_count_params_counts_trainable_scalars(probe, rng):
+    specs = [
+        {"kind": "sequential", "input": [_dense(rng)],
+         "layers": [["dense", _dense(rng), True], ["dense", _dense(rng), True], ["dense", _dense(rng, 2, 11), True]]},
+        {"kind": "sequential", "input": [int(rng.integers(6, 12)), int(rng.integers(6, 12)), int(rng.integers(1, 4))],
+         "layers": [["conv2d", int(rng.integers(2, 9)), 3], ["flatten"], ["dense", _dense(rng, 2, 11), True]]},
+        {"kind": "sequential", "input": [int(rng.integers(5, 20))],
+         "layers": [["embedding", int(rng.integers(20, 200)), int(rng.integers(2, 17))], ["pool1d"],
+                    ["dense", _dense(rng, 2, 6), True]]},
+    ]
+    _expect_counts(probe, specs, _common_mistakes)
+
+
+def test_count_params_leaves_out_non_trainable_weights(probe, rng):
+    specs = [
+        {"kind": "sequential", "input": [_dense(rng)],
+         "layers": [["dense", _dense(rng), True], ["batchnorm"], ["dense", _dense(rng), False],
+                    ["dense", _dense(rng, 2, 11), True]]},
+        {"kind": "frozen_middle", "input": [_dense(rng)], "sizes": [_dense(rng), _dense(rng), _dense(rng, 2, 11)]},
+    ]
+    _expect_counts(probe, specs, _common_mistakes)
