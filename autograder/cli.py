@@ -1,7 +1,12 @@
 """`python -m autograder COMMAND ...`: the course's command line.
 
     check [TOPIC ...] [--submission DIR] [--json FILE] [--lang en|zh]
-    generate [--check]
+    generate [--check]            exercises/ and notebooks/ from solutions/
+    nbgrader-course DIR           an nbgrader course (config, source/<topic>/<topic>.ipynb)
+    grade SUBMISSIONS --out OUT [--jobs N] [--topics ...]   grade a class (grading/batch.py)
+    release DIR                   the student repository, without solutions or hidden checks
+    watch [--manual]              self-study loop: re-check on save; keys h n l r q (selfstudy/)
+    progress | hint EXERCISE | reset EXERCISE    the same without the full-screen loop
 
 Each command lives in a small function here or in its own module; add new ones to
 `COMMANDS`.
@@ -50,15 +55,48 @@ def cmd_check(args) -> int:
 
 
 def cmd_generate(args) -> int:
+    from autograder.classroom import notebooks
     from autograder.generate import drifted, generate
 
     if args.check:
-        stale = drifted()
+        stale = [f"exercises/{name}" for name in drifted()] + [f"notebooks/{name}" for name in notebooks.drifted()]
         for name in stale:
-            print(f"exercises/{name} differs from what solutions/{name} generates", file=sys.stderr)
+            print(f"{name} differs from what solutions/ generates", file=sys.stderr)
         return 1 if stale else 0
-    for path in generate():
+    for path in generate() + notebooks.generate():
         print(f"wrote {path.relative_to(COURSE_ROOT)}")
+    return 0
+
+
+def cmd_nbgrader_course(args) -> int:
+    from autograder.classroom.nbgrader_course import main as build_course
+
+    return build_course(args.directory)
+
+
+def cmd_grade(args) -> int:
+    from autograder.grading.batch import Options, grade
+
+    if not args.submissions.is_dir():
+        print(f"submissions folder {args.submissions} does not exist", file=sys.stderr)
+        return 2
+    try:
+        topics = [load_course().topic(key).id for key in args.topics] if args.topics else None
+    except KeyError as unknown:
+        print(unknown.args[0], file=sys.stderr)
+        return 2
+    return grade(Options(submissions=args.submissions, out=args.out, jobs=min(max(1, args.jobs), 64), topics=topics,
+                         students=args.student, db=args.db, timeout_scale=args.timeout_scale,
+                         submission_timeout=args.submission_timeout, sandbox=not args.no_sandbox,
+                         bwrap=not args.no_bwrap,
+                         memory_gb=args.memory_gb, cpu_seconds=args.cpu_seconds, lang=args.lang))
+
+
+def cmd_release(args) -> int:
+    from autograder.grading.release import release
+
+    for path in release(args.directory):
+        print(f"wrote {path}")
     return 0
 
 
@@ -75,9 +113,36 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--timeout-scale", type=float, default=1.0, help="multiply every time limit")
     check.set_defaults(run=cmd_check)
 
-    generate = commands.add_parser("generate", help="regenerate exercises/ from solutions/")
+    generate = commands.add_parser("generate", help="regenerate exercises/ and notebooks/ from solutions/")
     generate.add_argument("--check", action="store_true", help="only report drift; exit 1 if any")
     generate.set_defaults(run=cmd_generate)
+
+    nbgrader = commands.add_parser("nbgrader-course", help="write an nbgrader course directory (config and source/)")
+    nbgrader.add_argument("directory", type=Path, help="the course directory to write (created if needed)")
+    nbgrader.set_defaults(run=cmd_nbgrader_course)
+
+    grade = commands.add_parser("grade", help="grade a class: one sub-folder per student (instructors)")
+    grade.add_argument("submissions", type=Path, help="folder with one sub-folder per student")
+    grade.add_argument("--out", type=Path, required=True, help="where the gradebook and reports go")
+    grade.add_argument("--jobs", "-j", type=int, default=1, help="submissions graded at once (default 1)")
+    grade.add_argument("--topics", nargs="+", help="topic ids or names (default: all)")
+    grade.add_argument("--student", action="append", help="grade only this student's folder (repeatable)")
+    grade.add_argument("--db", help="SQLAlchemy URL of the gradebook (default: sqlite:///OUT/gradebook.db)")
+    grade.add_argument("--timeout-scale", type=float, default=1.0, help="multiply every check's time limit")
+    grade.add_argument("--submission-timeout", type=float, help="seconds for one whole submission")
+    grade.add_argument("--memory-gb", type=float, help="address-space limit of a worker (default 6)")
+    grade.add_argument("--cpu-seconds", type=int, help="CPU-time limit of a worker (default 1800)")
+    grade.add_argument("--no-sandbox", action="store_true", help="only limits and timeouts (trusted code)")
+    grade.add_argument("--no-bwrap", action="store_true", help="every other layer, without bubblewrap")
+    grade.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the feedback pages")
+    grade.set_defaults(run=cmd_grade)
+
+    release = commands.add_parser("release", help="write the student repository (no solutions, no hidden checks)")
+    release.add_argument("directory", type=Path, help="where to write it (must not exist or be empty)")
+    release.set_defaults(run=cmd_release)
+
+    from autograder.selfstudy import add_commands  # watch, progress, hint, reset (self-study)
+    add_commands(commands, add_submission_options)
     return parser
 
 

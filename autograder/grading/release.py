@@ -18,7 +18,8 @@ from autograder.course import load_course, parse_course
 
 INCLUDE = ["exercises", "notebooks", "autograder", "data", "README.md", "pyproject.toml", "Makefile", ".gitignore",
            "LICENSE"]
-EXCLUDE_DIRS = {"__pycache__", "hidden", ".ipynb_checkpoints", ".pytest_cache"}
+# A student's (or the instructor's) watch progress and reset backups never ship.
+EXCLUDE_DIRS = {"__pycache__", "hidden", ".ipynb_checkpoints", ".pytest_cache", ".course-progress.json", ".course-backups"}
 SOLUTION_MARKER = "### BEGIN SOLUTION"
 
 

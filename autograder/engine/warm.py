@@ -1,0 +1,422 @@
+"""A warm worker for watch mode: TensorFlow is imported once, in a zygote process, and each
+re-check gets a fresh worker forked from it, ready in milliseconds instead of seconds.
+
+    zygote = Zygote()                                    # imports TensorFlow in the background
+    with Submission(folder, worker_factory=zygote.worker) as submission:
+        ...                                              # same probes, same outcomes
+    zygote.close()
+
+A forked child is an ordinary worker (`autograder.engine.worker.main`): it imports the
+submission's files and answers probes over its own pipes, in its own session, with its
+own scratch folder and log; a hang or crash kills only that child.
+
+Why fork after importing TensorFlow is safe here: a fork copies only the forking thread,
+so a lock held by any other thread stays locked forever in the child. The zygote therefore
+forks only while it is single-threaded: it imports TensorFlow and Keras but never runs an
+op (TensorFlow starts its thread pools with the first op, which happens in the child), and
+OpenBLAS is told to use one thread (NumPy's import would otherwise start a pool). The zygote
+counts its threads (/proc/self/task) before every fork and refuses to fork if there is more
+than one; `Zygote.worker` then falls back to a cold `client.Worker`. tests/test_selfstudy.py
+stresses this with hundreds of forked re-checks.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import itertools
+import json
+import os
+import pkgutil
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+
+from autograder.engine import protocol
+from autograder.engine import client, sandbox
+from autograder.engine.client import STARTUP_SECONDS, WorkerDied, WorkerTimedOut
+
+_MESSAGE_BYTES = 1 << 20
+# Imported once in the zygote so that no child pays for them.
+PRELOAD = ("tensorflow", "keras", "autograder.engine.worker")
+
+
+def _thread_count() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+class Zygote:
+    """The trusted side of the zygote process. Thread-safe: a watch session may cancel a
+    re-check (kill its worker) from its keyboard thread."""
+
+    def __init__(self):
+        self.home = Path(tempfile.mkdtemp(prefix="tf-course-zygote-"))
+        self.log_path = self.home / "zygote.log"
+        self._socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = {**client._worker_environment(), "OPENBLAS_NUM_THREADS": "1"}
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-P", "-m", "autograder.engine.warm", "--control", str(theirs.fileno())],
+                cwd=self.home, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                pass_fds=(theirs.fileno(),), start_new_session=True)
+        theirs.close()
+        self._lock = threading.Lock()
+        self._ready: dict | None = None
+        self.unavailable: str | None = None  # why forking is off (then workers are cold)
+
+    # -- the zygote's state -------------------------------------------------------------
+    def ready(self, block: bool = True) -> bool:
+        """True once TensorFlow is imported in the zygote and it may fork."""
+        if self._ready is None and self.unavailable is None:
+            with self._lock:
+                if self._ready is None and self.unavailable is None:
+                    if not block and not select.select([self._socket], [], [], 0)[0]:
+                        return False
+                    try:
+                        message = self._receive(time.monotonic() + STARTUP_SECONDS)
+                    except (WorkerDied, WorkerTimedOut) as death:
+                        self.unavailable = f"the warm worker did not start ({death or 'timed out'})"
+                    else:
+                        self._ready = message
+                        if message.get("threads") != 1:
+                            self.unavailable = (f"the warm worker has {message.get('threads')} threads after "
+                                                "importing TensorFlow, so forking it is not safe")
+        return self.unavailable is None
+
+    def worker(self, home: Path, submission: Path | None):
+        """A `Submission` worker factory: a forked child when the zygote works, else a cold
+        worker (also when the sandbox policy asks for more than limits and timeouts: a user
+        switch, bubblewrap or no network are set up at exec, which a fork skips)."""
+        policy = sandbox.current()
+        if self.unavailable is not None or self.process.poll() is not None or \
+                policy.uid is not None or policy.use_bwrap or policy.isolate_network:
+            return client.Worker(home, submission)
+        return WarmWorker(self, home, submission)
+
+    # -- requests -----------------------------------------------------------------------
+    def _request(self, message: dict, fds: list[int] = (), seconds: float = 30.0) -> dict:
+        with self._lock:
+            try:
+                socket.send_fds(self._socket, [json.dumps(message).encode()], list(fds))
+            except OSError:
+                raise WorkerDied(f"the warm worker is gone ({self._describe()})") from None
+            return self._receive(time.monotonic() + seconds)
+
+    def _receive(self, deadline: float) -> dict:
+        while not select.select([self._socket], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            if time.monotonic() >= deadline:
+                raise WorkerTimedOut()
+        data = self._socket.recv(_MESSAGE_BYTES)
+        if not data:
+            raise WorkerDied(self._describe())
+        return json.loads(data)
+
+    def _describe(self) -> str:
+        code = self.process.poll()
+        state = "running" if code is None else f"exit code {code}"
+        try:
+            tail = self.log_path.read_text(errors="replace")[-400:].strip()
+        except OSError:
+            tail = ""
+        return f"zygote {state}" + (f"; its last output:\n{tail}" if tail else "")
+
+    def spawn(self, home: Path, submission: Path | None, requests: int, responses: int, log: Path) -> int:
+        self.ready()
+        if self.unavailable is not None:
+            raise WorkerDied(self.unavailable)
+        policy = sandbox.current()
+        answer = self._request({"op": "spawn", "exchange": str(home / "exchange"), "log": str(log),
+                                "cwd": str(submission or home), "submission": str(submission) if submission else None,
+                                "env": client._worker_environment(policy, home), "policy": policy.to_env()},
+                               [requests, responses])
+        if "pid" not in answer:
+            raise WorkerDied(answer.get("error", "the warm worker refused to fork"))
+        return answer["pid"]
+
+    def reap(self, pid: int) -> int:
+        """The exit code of a child that has ended (negative: killed by that signal)."""
+        try:
+            return self._request({"op": "wait", "pid": pid})["code"]
+        except (WorkerDied, WorkerTimedOut):  # the zygote is gone, and its children died with it
+            return -signal.SIGKILL
+
+    def close(self) -> None:
+        try:
+            self._socket.close()  # the zygote kills its remaining children and exits on EOF
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        finally:
+            shutil.rmtree(self.home, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class _Child:
+    """A forked child, seen from the trusted process: Popen's poll/wait for a process that
+    is not our own child (the zygote reaps it; a pidfd tells us when it has ended)."""
+
+    def __init__(self, zygote: Zygote, pid: int):
+        self.zygote, self.pid = zygote, pid
+        self.returncode: int | None = None
+        self._pidfd = os.pidfd_open(pid)  # the zygote reaps only when asked: the pid stays ours
+        self._lock = threading.Lock()     # a watch session may kill it from another thread
+
+    def poll(self) -> int | None:
+        return self.wait(0) if self.returncode is None else self.returncode
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        if self.returncode is None and select.select([self._pidfd], [], [], timeout)[0]:
+            with self._lock:
+                if self.returncode is None:
+                    self.returncode = self.zygote.reap(self.pid)
+                    os.close(self._pidfd)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            for kill in (os.killpg, os.kill):  # the group, and the child itself before its setsid()
+                try:
+                    kill(self.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            self.wait()
+
+
+class WarmWorker:
+    """A forked worker with `client.Worker`'s interface (what `Submission` uses)."""
+
+    def __init__(self, zygote: Zygote, home: Path, submission: Path | None):
+        self.zygote, self.home, self.submission = zygote, home, submission
+        self.exchange = home / "exchange"
+        self.exchange.mkdir(parents=True, exist_ok=True)
+        self.log_path = home / "worker.log"
+        self.imported: set[str] = set()
+        self.process: _Child | None = None
+        self._ids = itertools.count()
+        self._buffer = b""
+        self._ready = False
+        self._killed = False
+        self._requests = self._responses = -1
+        if zygote.ready(block=False):
+            self._spawn()  # fork now, while the caller collects its checks
+
+    def _spawn(self) -> None:
+        req_read, self._requests = os.pipe()
+        self._responses, resp_write = os.pipe()
+        try:
+            self.process = _Child(self.zygote, self.zygote.spawn(
+                self.home, self.submission, req_read, resp_write, self.log_path))
+        finally:
+            os.close(req_read)
+            os.close(resp_write)
+
+    @property
+    def alive(self) -> bool:
+        if self._killed:
+            return False
+        return self.process is None or self.process.poll() is None
+
+    def wait_ready(self) -> float:
+        """Block until the child can take requests; returns the seconds waited."""
+        if self._ready:
+            return 0.0
+        started = time.monotonic()
+        if self._killed:
+            raise WorkerDied("the worker was stopped")
+        if self.process is None:
+            self._spawn()
+        message = protocol.loads(self._read_line(started + STARTUP_SECONDS))
+        if message.get("status") != "ready":
+            raise WorkerDied(f"unexpected first message {message!r}")
+        self._ready = True
+        return time.monotonic() - started
+
+    def call(self, request: dict, seconds: float) -> dict:
+        request = {"id": f"r{next(self._ids)}", **request}
+        try:
+            os.write(self._requests, protocol.dumps(request))
+        except (BrokenPipeError, OSError):
+            raise WorkerDied(self.describe_death()) from None
+        return protocol.loads(self._read_line(time.monotonic() + max(seconds, 0.0)))
+
+    def new_request_folder(self) -> tuple[str, Path]:
+        request_id = f"r{next(self._ids)}"
+        folder = self.exchange / request_id / "in"
+        folder.mkdir(parents=True)
+        return request_id, folder
+
+    def _read_line(self, deadline: float) -> bytes:
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill()
+                raise WorkerTimedOut()
+            readable, _, _ = select.select([self._responses], [], [], remaining)
+            if not readable:
+                continue
+            chunk = os.read(self._responses, 1 << 16)
+            if not chunk:
+                raise WorkerDied(self.describe_death())
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line
+
+    def describe_death(self) -> str:
+        code = self.process.wait(5) if self.process is not None else None
+        if code is None:  # closed its pipe but lives on: stop it
+            self.kill()
+            code = self.process.returncode if self.process is not None else -signal.SIGKILL
+        how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
+        tail = self.output_tail()
+        return f"the process running your code {how}" + (f"; its last output:\n{tail}" if tail else "")
+
+    def output_tail(self, limit: int = 600) -> str:
+        try:
+            with open(self.log_path, "rb") as log:
+                log.seek(max(0, self.log_path.stat().st_size - limit))
+                return log.read().decode(errors="replace").strip()
+        except OSError:
+            return ""
+
+    def kill(self) -> None:
+        self._killed = True
+        if self.process is not None:
+            self.process.kill()
+
+    def close(self) -> None:
+        if self.alive and self._ready:
+            try:
+                os.write(self._requests, protocol.dumps({"op": "exit"}))
+                self.process.wait(5)
+            except OSError:
+                pass
+        self.kill()
+        for fd in (self._requests, self._responses):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._requests = self._responses = -1
+
+
+# -- the zygote process -------------------------------------------------------------------
+def _preload() -> None:
+    for name in PRELOAD:
+        importlib.import_module(name)
+    import autograder.probes as probes  # trusted code; imported here so children need not
+    for info in pkgutil.iter_modules(probes.__path__):
+        try:
+            importlib.import_module(f"autograder.probes.{info.name}")
+        except Exception:  # a broken probe module fails in the child, where the check sees it
+            traceback.print_exc()
+
+
+def _warm_up() -> None:
+    """In a fresh child (never in the zygote: this starts TensorFlow's thread pools): the
+    first eager op and the first tf.function trace cost tens of milliseconds each; pay
+    them before the child reports ready, while the student is still typing."""
+    import tensorflow as tf
+
+    tf.function(lambda x: x + 1)(tf.constant(1.0)).numpy()
+
+
+def _run_child(request: dict, fds: list[int]) -> None:
+    """In the forked child: become a fresh worker (never returns)."""
+    code = 70
+    try:
+        os.setsid()  # its own process group, killed as a whole
+        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+        # What a cold worker gets at exec: its environment (HOME, TMPDIR, ... in its scratch
+        # folder), and the sandbox's limits (CPU, address space, file size; dies with its parent).
+        os.environ.clear()
+        os.environ.update(request["env"])
+        tempfile.tempdir = None
+        sandbox.preexec(sandbox.Policy(**json.loads(request["policy"])))()
+        os.chdir(request["cwd"])
+        if "numpy" in sys.modules:  # a fresh process would draw a fresh seed
+            sys.modules["numpy"].random.seed()
+        _warm_up()
+        from autograder.engine import worker
+        argv = ["--exchange", request["exchange"], "--requests", str(fds[0]), "--responses", str(fds[1])]
+        if request.get("submission"):
+            argv += ["--submission", request["submission"]]
+        worker.main(argv)  # ends with os._exit(0)
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--control", type=int, required=True)
+    args = parser.parse_args(argv)
+    control = socket.socket(fileno=args.control)
+    started = time.monotonic()
+    _preload()
+    control.send(json.dumps({"status": "ready", "threads": _thread_count(),
+                             "seconds": round(time.monotonic() - started, 3)}).encode())
+    children: set[int] = set()
+    codes: dict[int, int] = {}
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(control, _MESSAGE_BYTES, 4)
+        except OSError:
+            break
+        if not data:
+            break
+        request = json.loads(data)
+        if request["op"] == "spawn":
+            threads = _thread_count()
+            if threads != 1:
+                answer = {"error": f"the warm worker has {threads} threads; forking it is not safe"}
+            else:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                pid = os.fork()
+                if pid == 0:
+                    control.close()
+                    _run_child(request, fds)
+                children.add(pid)
+                answer = {"pid": pid}
+            for fd in fds:
+                os.close(fd)
+        elif request["op"] == "wait":
+            pid = request["pid"]
+            if pid not in codes and pid in children:
+                _, status = os.waitpid(pid, 0)
+                codes[pid] = os.waitstatus_to_exitcode(status)
+                children.discard(pid)
+            answer = {"pid": pid, "code": codes.get(pid, -signal.SIGKILL)}
+        else:
+            answer = {"error": f"unknown request {request['op']!r}"}
+        control.send(json.dumps(answer).encode())
+    for pid in children:  # the session ended: no child outlives it
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        os.waitpid(pid, 0)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""The self-study loop: `watch`, `progress`, `hint` and `reset` (rustlings for TensorFlow).
+
+    state.py    saved progress (.course-progress.json in the submission folder): results
+                per exercise, keyed by the file they were checked against; hint tiers shown
+    checker.py  runs one exercise's checks, cold (a fresh worker) or warm (forked from a
+                zygote that has imported TensorFlow: engine/warm.py)
+    reset.py    puts an exercise back to its blank, keeping a backup of the student's version
+    commands.py the plain subcommands `progress`, `hint`, `reset` and the text they print
+    watch.py    the full-screen loop: re-check on save, keys h n l r q
+"""
+
+
+def _lazy(module: str, name: str):
+    """The command function `name` of `autograder.selfstudy.<module>`, imported when run
+    (so that building the parser stays cheap for every other command)."""
+    def run(args):
+        from importlib import import_module
+        return getattr(import_module(f"autograder.selfstudy.{module}"), name)(args)
+    return run
+
+
+def add_commands(commands, add_submission_options) -> None:
+    """Adds `watch`, `progress`, `hint` and `reset` to the command line's subparsers."""
+    watch = commands.add_parser("watch", help="self-study loop: re-check the current exercise on every save")
+    watch.add_argument("exercise", nargs="?", help="start on this exercise (default: the first that does not pass)")
+    add_submission_options(watch)
+    watch.add_argument("--manual", action="store_true",
+                       help="re-check when you press Enter instead of on save (for network file systems)")
+    watch.add_argument("--seed", type=int, help="seed of the random inputs")
+    watch.set_defaults(run=_lazy("watch", "cmd_watch"))
+
+    progress = commands.add_parser("progress", help="a table of every exercise: passes or not, points")
+    add_submission_options(progress)
+    progress.add_argument("--recheck", action="store_true", help="check every topic again, not only changed ones")
+    progress.add_argument("--seed", type=int, help="seed of the random inputs")
+    progress.set_defaults(run=_lazy("commands", "cmd_progress"))
+
+    hint = commands.add_parser("hint", help="the next hint for an exercise (e.g. `hint standardize`)")
+    hint.add_argument("exercise", help="exercise name, optionally with its topic: standardize, e01.standardize")
+    add_submission_options(hint)
+    hint.add_argument("--all", action="store_true", help="show every hint tier at once")
+    hint.set_defaults(run=_lazy("commands", "cmd_hint"))
+
+    reset = commands.add_parser("reset", help="put an exercise back to its blank (your version is backed up)")
+    reset.add_argument("exercise", help="exercise name, optionally with its topic: standardize, e01.standardize")
+    add_submission_options(reset)
+    reset.set_defaults(run=_lazy("commands", "cmd_reset"))

@@ -1,0 +1,187 @@
+"""Runs the checks of some exercises on a submission folder and saves the results.
+
+    checker = Checker(Path("exercises"), course, progress)       # warm: a zygote starts
+    run = checker.run(topic, [exercise])                         # RunResult, or None if cancelled
+    checker.close()
+
+Warm (the default) means each run gets a worker forked from a zygote that imported
+TensorFlow once (engine/warm.py). After a run, `prepare()` readies the next run's
+Submission (its worker forked, warmed up and idle), so a save only pays for copying the
+files, importing the student's module and the probes themselves.
+"""
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+from autograder.course import Course, Exercise, Topic
+from autograder.engine.client import Submission, copy_submission
+from autograder.run import CheckResult, RunResult, run_checks
+from autograder.selfstudy.state import Progress, checks_of, fingerprint
+
+
+class _Lend:
+    """A pytest plugin lending the run our prepared Submission (plugin.py's hook), and
+    able to stop the run after the check in progress."""
+
+    def __init__(self, submission: Submission):
+        self.submission = submission
+        self.session = None
+
+    def pytest_course_submission(self, config):
+        return self.submission
+
+    def pytest_sessionstart(self, session):
+        self.session = session
+
+    def pytest_runtest_logreport(self, report):
+        # A hang makes the exercise's next checks hang too: one time limit is enough to wait.
+        if getattr(report, "course_status", None) == "timeout":
+            self.stop()
+
+    def stop(self) -> None:
+        if self.session is not None:
+            self.session.shouldstop = "the watch session cancelled this run"
+
+
+class _LentSubmission(Submission):
+    """The pytest run closes the Submission it was lent; removing its scratch folder and
+    ending its worker waits until the result is on screen (`Checker.prepare`)."""
+
+    def close(self) -> None:
+        pass
+
+    def close_now(self) -> None:
+        Submission.close(self)
+
+
+class Checker:
+    def __init__(self, folder: Path, course: Course, progress: Progress, *, warm: bool = True,
+                 seed: int | None = None, timeout_scale: float = 1.0):
+        self.folder = Path(folder)
+        self.course, self.progress = course, progress
+        self.seed, self.timeout_scale = seed, timeout_scale
+        self.zygote = None
+        if warm:
+            from autograder.engine.warm import Zygote
+            self.zygote = Zygote()  # imports TensorFlow in the background from now on
+        self._lock = threading.Lock()
+        self._standby: tuple[Submission, list] | None = None
+        self._running: list = []    # the workers of the run in progress
+        self._lend: _Lend | None = None
+        self._used: list[_LentSubmission] = []  # runs over, to be cleaned up when idle
+        self._cancelled = False
+
+    @property
+    def warm_problem(self) -> str | None:
+        """Why re-checks are not warm, if they are not."""
+        if self.zygote is None:
+            return "warm worker off"
+        return self.zygote.unavailable
+
+    def run(self, topic: Topic, exercises: list[Exercise]) -> RunResult | None:
+        """Check `exercises` (all of `topic`); None when `cancel()` stopped the run."""
+        only = [check.name for exercise in exercises for check in checks_of(exercise)]
+        with self._lock:
+            self._cancelled = False
+        stamps = {topic.id: fingerprint(self.folder, topic)}  # before the files are copied
+        plugins = ()
+        if self.zygote is not None:
+            submission, workers = self._take_standby()
+            self._used.append(submission)
+            lend = _Lend(submission)
+            with self._lock:
+                self._running, self._lend = workers, lend
+            plugins = (lend,)
+        try:
+            run = run_checks(self.folder, [topic], only=only, seed=self.seed, timeout_scale=self.timeout_scale,
+                             plugins=plugins)
+        finally:
+            with self._lock:
+                self._running, self._lend = [], None
+        with self._lock:
+            if self._cancelled:
+                return None
+        self._fill_skipped(run, topic, exercises)
+        self.progress.record(run, self.course, stamps)
+        self.progress.save()
+        return run
+
+    @staticmethod
+    def _fill_skipped(run: RunResult, topic: Topic, exercises: list[Exercise]) -> None:
+        """Checks left out after a timeout stopped the run count as timed out too."""
+        ran = {result.name for result in run.checks}
+        if not any(result.status == "timeout" for result in run.checks):
+            return
+        for exercise in exercises:
+            for check in checks_of(exercise):
+                if check.name not in ran:
+                    run.checks.append(CheckResult(
+                        id=check.id, topic=topic.id, exercise=exercise.name, name=check.name, status="timeout",
+                        points=0, max_points=check.points, duration_s=0.0,
+                        message="not run: an earlier check timed out, and this one would most likely wait as long"))
+
+    def prepare(self) -> None:
+        """Fork the next run's worker now (call it once the result is on screen): the next
+        save then finds a worker that has already run its first TensorFlow op."""
+        while self._used:
+            self._used.pop().close_now()
+        if self.zygote is not None and self._standby is None:
+            self._standby = self._prepare()
+
+    def cancel(self) -> None:
+        """Stop the run in progress (from another thread): its workers are killed."""
+        with self._lock:
+            self._cancelled = True
+            workers = list(self._running)
+            if self._lend is not None:
+                self._lend.stop()  # no further check starts
+        for worker in workers:
+            worker.kill()
+
+    def _prepare(self) -> tuple[Submission, list]:
+        workers: list = []
+
+        def factory(home, files):
+            with self._lock:
+                if self._cancelled and workers is self._running:
+                    raise RuntimeError("this run was cancelled")  # no new worker for it
+            worker = self._live_zygote().worker(home, files)
+            with self._lock:
+                workers.append(worker)
+            return worker
+
+        submission = _LentSubmission(self.folder, timeout_scale=self.timeout_scale, worker_factory=factory)
+        submission.start()  # forks now (when the zygote is ready): idle until the next save
+        return submission, workers
+
+    def _live_zygote(self):
+        """The zygote, started again if something killed it (a submission can kill its
+        parent): the session goes on, the next re-check waits for TensorFlow once more."""
+        if self.zygote.process.poll() is not None:
+            from autograder.engine.warm import Zygote
+
+            self.zygote.close()
+            self.zygote = Zygote()
+        return self.zygote
+
+    def _take_standby(self) -> tuple[Submission, list]:
+        standby, self._standby = self._standby, None
+        if standby is None:
+            return self._prepare()
+        submission, _ = standby
+        # Its files were copied when it was prepared: copy today's (nothing is imported yet).
+        shutil.rmtree(submission.files)
+        if copy_submission(self.folder, submission.scratch) != submission.files:
+            raise RuntimeError("copy_submission changed where it copies to")
+        return standby
+
+    def close(self) -> None:
+        while self._used:
+            self._used.pop().close_now()
+        if self._standby is not None:
+            self._standby[0].close_now()
+            self._standby = None
+        if self.zygote is not None:
+            self.zygote.close()

@@ -1,0 +1,432 @@
+"""`python -m autograder watch`: save the file, see the result (rustlings for TensorFlow).
+
+It opens on the first exercise that does not pass yet, re-checks it on every save of its
+topic's file (with the exercises after it in that file that passed before: they may build
+on it), and shows each check's targeted message. Keys: h next hint tier, n next exercise
+(once this one passes), l list of every exercise, r reset this exercise to its blank (a
+backup is kept), q quit; with --manual, Enter re-checks. Results and hint tiers are saved
+in the submission folder, so the next `watch` resumes where this one stopped.
+
+Re-checks are warm: TensorFlow is imported once per session (engine/warm.py). A submission
+that hangs or crashes its worker fails its checks, and the session goes on; a save while a
+check runs stops that check and starts again on the new file.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.rule import Rule
+
+from autograder.course import Exercise, Topic, load_course
+from autograder.report import readable
+from autograder.selfstudy.checker import Checker
+from autograder.selfstudy.commands import (UI as COMMAND_UI, describe_reset, find_exercise, hint_view, mark,
+                                           print_hints, progress_table, status_text)
+from autograder.selfstudy.reset import reset_exercise
+from autograder.selfstudy.state import Progress, checks_of, exercises_of, fingerprint, key_of
+
+UI = {
+    "en": {
+        "title": "TensorFlow course · watch", "file": "File", "of": "exercise {index} of {total}",
+        "all_pass": "All checks of {exercise} pass! Press n for the next exercise.",
+        "course_done": "Every exercise passes. Well done! (l: list, q: quit)",
+        "checking": "Checking {exercise}…", "starting": "Starting: importing TensorFlow once for the session…",
+        "checked": "Re-check #{count} took {seconds:.2f} s", "warm": "warm worker", "cold": "cold worker: {why}",
+        "save": "Save {file} to re-check.", "enter": "Press Enter to re-check.",
+        "keys": "h hint · n next · l list · r reset · q quit", "keys_list": "l or Esc: back · q quit",
+        "not_yet": "n moves on once every check of {exercise} passes.",
+        "stale": "* checked before the file last changed",
+        "crashed": "Something went wrong: {error}",
+        "resumed": "Resumed with the results saved last time.",
+        "no_exercises": "There are no exercises with checks yet.",
+        "cancelled": "Stopped: the file changed while it was being checked; checking again…",
+    },
+    "zh": {
+        "title": "TensorFlow 课程 · watch", "file": "文件", "of": "第 {index} 个练习，共 {total} 个",
+        "all_pass": "{exercise} 的所有检查都已通过！按 n 进入下一个练习。",
+        "course_done": "所有练习都已通过，干得好！（l：列表，q：退出）",
+        "checking": "正在检查 {exercise}……", "starting": "启动中：本次会话只导入一次 TensorFlow……",
+        "checked": "第 {count} 次检查用时 {seconds:.2f} 秒", "warm": "预热的工作进程", "cold": "冷启动工作进程：{why}",
+        "save": "保存 {file} 即可重新检查。", "enter": "按回车键重新检查。",
+        "keys": "h 提示 · n 下一个 · l 列表 · r 重置 · q 退出", "keys_list": "l 或 Esc：返回 · q 退出",
+        "not_yet": "{exercise} 的所有检查通过后，才能按 n 进入下一个练习。",
+        "stale": "* 在文件最近一次修改之前检查的结果",
+        "crashed": "出错了：{error}",
+        "resumed": "已恢复上次保存的结果。",
+        "no_exercises": "目前还没有带检查的练习。",
+        "cancelled": "文件在检查过程中被修改，已停止并重新检查……",
+    },
+}
+
+
+@dataclass
+class Event:
+    kind: str            # "key", "change" (value: file name), "quit", "error" (from an input thread)
+    value: str = ""
+
+
+class Watch:
+    def __init__(self, folder: Path, lang: str = "en", manual: bool = False, seed: int | None = None,
+                 console: Console | None = None, start: Exercise | None = None):
+        self.folder = Path(folder)
+        self.lang, self.manual, self.start = lang, manual, start
+        self.ui = UI[lang]
+        self.console = console or Console(highlight=False)
+        self.course = load_course()
+        self.progress = Progress.load(self.folder)
+        self.checker = Checker(self.folder, self.course, self.progress, seed=seed)
+        self.events: queue.Queue[Event] = queue.Queue()
+        self.current: Exercise | None = None
+        self.listing = False
+        self.notice = ""              # one line under the results (reset done, errors, ...)
+        self._keep_notice = False
+        self.status = self.ui["starting"]
+        self.checking = False
+        self.rechecks = 0
+        self.started = False          # the first exercise is found
+        self._checked_stamp: str | None = None  # fingerprint of the last completed re-check
+        self._running_stamp: str | None = None  # ... and of the one in progress
+        self._stop = threading.Event()
+
+    # -- the session ----------------------------------------------------------------------
+    def run(self) -> int:
+        with self._terminal():
+            threading.Thread(target=self._guarded(self._read_keys), daemon=True).start()
+            if not self.manual:
+                threading.Thread(target=self._guarded(self._watch_files), daemon=True).start()
+            try:
+                self.render()
+                if self.start is not None:  # asked for: check it now unless its saved result holds
+                    self._move_to(self.start)
+                    if self.progress.result(self.start, self._topic()) is None:
+                        self.recheck(force=True)
+                else:
+                    self._move_to(self._first_unpassed())
+                if not self.rechecks:
+                    self.status = self.ui["resumed"]
+                    self.render()
+                while True:
+                    try:
+                        event = self.events.get(timeout=0.05)
+                    except queue.Empty:
+                        self.checker.prepare()  # idle: fork the next re-check's worker
+                        continue
+                    if not self._handle(event):
+                        break
+            except KeyboardInterrupt:
+                pass
+            finally:
+                self._stop.set()
+                self.progress.save()
+                self.checker.close()
+        return 0
+
+    def _handle(self, event: Event) -> bool:
+        """One event; False ends the session."""
+        if event.kind == "quit" or (event.kind == "key" and event.value in ("q", "Q")):
+            return False
+        if event.kind == "error":
+            self.notice = self.ui["crashed"].format(error=event.value)
+            self.render()
+            return True
+        if event.kind == "change":
+            topic = self._topic()
+            if topic is not None and event.value == topic.file:
+                self._drain_changes(topic.file)
+                self.recheck()
+            return True
+        key = event.value
+        if self.listing:
+            if key in ("l", "L", "\x1b"):
+                self.listing = False
+                self.render()
+            return True
+        if key in ("\r", "\n") and self.manual:
+            self.recheck(force=True)
+        elif key in ("h", "H"):
+            self.hint()
+        elif key in ("n", "N"):
+            self.next()
+        elif key in ("l", "L"):
+            self.listing = True
+            self.render()
+        elif key in ("r", "R"):
+            self.reset()
+        return True
+
+    def _drain_changes(self, file: str) -> None:
+        """Saves come in bursts (editors write twice): one re-check for all of them."""
+        kept = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                event = self.events.get_nowait()
+                if not (event.kind == "change" and event.value == file):
+                    kept.append(event)
+        for event in kept:
+            self.events.put(event)
+
+    # -- actions ----------------------------------------------------------------------------
+    def _topic(self, exercise: Exercise | None = None) -> Topic | None:
+        exercise = exercise or self.current
+        return None if exercise is None else self.course.topic(exercise.topic)
+
+    def _first_unpassed(self, after: Exercise | None = None) -> Exercise | None:
+        """The first exercise (after `after`, wrapping around) that does not pass, checking
+        topics whose saved results are missing or stale on the way."""
+        order = exercises_of(self.course)
+        if after is not None and after in order:
+            start = order.index(after) + 1
+            order = order[start:] + order[:start]
+        for exercise in order:
+            topic = self._topic(exercise)
+            result = self.progress.result(exercise, topic)
+            if result is None:
+                stale = [other for other in topic.exercises if checks_of(other)
+                         and self.progress.result(other, topic) is None]
+                self._run(topic, stale, exercise)
+                result = self.progress.result(exercise, topic, any_age=True)
+            if result is None or result.status != "passed":
+                return exercise
+        return None
+
+    def _move_to(self, exercise: Exercise | None) -> None:
+        self.current, self.started = exercise, True
+        self.progress.current = key_of(exercise) if exercise else None
+        self.progress.save()
+        self.render()
+
+    def _run(self, topic: Topic, exercises: list[Exercise], shown: Exercise) -> bool:
+        """Run checks with the screen saying so; False when cancelled or broken."""
+        self.checking = True
+        self.status = self.ui["checking"].format(exercise=shown.name)
+        self.render()
+        started = time.monotonic()
+        try:
+            run = self.checker.run(topic, exercises)
+        except Exception as error:  # a broken check module must not end the session
+            self.notice = self.ui["crashed"].format(error=f"{type(error).__name__}: {error}")
+            self.status = ""
+            return False
+        finally:
+            self.checking = False
+        seconds = time.monotonic() - started
+        if run is None:
+            self.status = self.ui["cancelled"]
+            return False
+        self.rechecks += 1
+        how = self.ui["warm"] if self.checker.warm_problem is None else \
+            self.ui["cold"].format(why=self.checker.warm_problem)
+        self.status = f"{self.ui['checked'].format(count=self.rechecks, seconds=seconds)} · {how}"
+        return True
+
+    def recheck(self, force: bool = False) -> None:
+        """Re-check the current exercise and the exercises after it in its file that passed."""
+        if self.current is None:
+            return
+        topic = self._topic()
+        stamp = fingerprint(self.folder, topic)
+        if stamp == self._checked_stamp and not force:
+            return  # the same file as last time (an editor's second write)
+        later = topic.exercises[topic.exercises.index(self.current) + 1:]
+        dependents = [exercise for exercise in later if checks_of(exercise)
+                      and (result := self.progress.result(exercise, topic, any_age=True)) and result.status == "passed"]
+        if not self._keep_notice:
+            self.notice = ""
+        self._running_stamp = stamp
+        if self._run(topic, [self.current, *dependents], self.current):
+            self._checked_stamp = stamp
+            self._keep_notice = False
+        self.render()
+
+    def hint(self) -> None:
+        if self.current is not None:
+            result = self.progress.result(self.current, self._topic(), any_age=True)
+            if result is not None and result.status == "passed":
+                self.notice = COMMAND_UI[self.lang]["passes"].format(exercise=self.current.name)
+                self.render()
+                return
+            hint_view(self.course, self.progress, self.current, self.lang, advance=True)
+            self.progress.save()
+            self.render()
+
+    def next(self) -> None:
+        if self.current is None:
+            return
+        result = self.progress.result(self.current, self._topic(), any_age=True)
+        if result is None or result.status != "passed":
+            self.notice = self.ui["not_yet"].format(exercise=self.current.name)
+            self.render()
+            return
+        self.notice = ""
+        self._checked_stamp = None
+        self._move_to(self._first_unpassed(after=self.current))
+
+    def reset(self) -> None:
+        if self.current is None:
+            return
+        try:
+            result = reset_exercise(self.folder, self._topic(), self.current.name)
+        except FileNotFoundError as error:
+            self.notice = str(error)
+            self.render()
+            return
+        for check in self.current.checks:
+            self.progress.hints.pop(check.id, None)
+        self.notice = describe_reset(result, self.current, self.lang)
+        self._keep_notice = True  # through the re-check of the reset file
+        if self.manual:
+            self.recheck(force=True)
+        else:
+            self.render()  # the file watcher sees the write and re-checks
+
+    # -- the screen -------------------------------------------------------------------------
+    def render(self) -> None:
+        console = self.console
+        console.clear()
+        console.print(Rule(f"[bold]{self.ui['title']}[/]", align="left"))
+        if self.listing:
+            self._render_list()
+        elif self.current is None and self.started:
+            console.print(self.ui["course_done"] if exercises_of(self.course) else self.ui["no_exercises"],
+                          style="bold green")
+        elif self.current is not None:
+            self._render_exercise()
+        if self.notice:
+            console.print(escape(self.notice), style="yellow")
+        if self.status:
+            console.print(escape(self.status), style="dim")
+        if self.current is not None and not self.listing:
+            topic = self._topic()
+            console.print(self.ui["enter"] if self.manual else self.ui["save"].format(file=topic.file), style="dim")
+        console.print(self.ui["keys_list"] if self.listing else self.ui["keys"], style="bold")
+
+    def _render_exercise(self) -> None:
+        console, lang = self.console, self.lang
+        exercise, topic = self.current, self._topic()
+        order = exercises_of(self.course)
+        index = order.index(exercise) + 1 if exercise in order else 0
+        console.print(f"[bold]{escape(exercise.name)}[/] · {topic.id} {escape(topic.title[lang])} · "
+                      f"{self.ui['of'].format(index=index, total=len(order))}")
+        console.print(escape(exercise.summary[lang]))
+        console.print(f"{self.ui['file']}: {escape(str(self.folder / topic.file))}")
+        console.print()
+        result = self.progress.result(exercise, topic, any_age=True)
+        if result is not None:
+            for check in result.checks:
+                console.print(f"{mark(check['status'])} {escape(readable(check['name'], exercise.name))} "
+                              f"[dim]({status_text(check['status'], lang)}, {check['points']}/{check['max_points']})[/]")
+                if check["status"] != "passed" and check["message"]:
+                    style = "yellow" if check["status"] == "not_attempted" else "red"
+                    console.print(f"    {escape(check['message'])}", style=style)
+            if result.status == "passed":
+                console.print(self.ui["all_pass"].format(exercise=exercise.name), style="bold green")
+        view = hint_view(self.course, self.progress, exercise, lang, advance=False)
+        if view is not None and view.tiers:
+            console.print()
+            print_hints(console, view, lang)
+        console.print()
+
+    def _render_list(self) -> None:
+        table, counts = progress_table(self.course, self.progress, self.lang, any_age=True)
+        self.console.print(table)
+        self.console.print(COMMAND_UI[self.lang]["summary"].format(**counts), style="bold")
+        self.console.print(self.ui["stale"], style="dim")
+
+    # -- input --------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _terminal(self):
+        """Single key presses without Enter (cbreak), restored on the way out."""
+        fd = sys.stdin.fileno() if sys.stdin is not None else -1
+        if fd < 0 or not os.isatty(fd):
+            yield
+            return
+        import termios
+        import tty
+        saved = termios.tcgetattr(fd)
+        tty.setcbreak(fd)
+        try:
+            yield
+        finally:
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+    def _put(self, event: Event) -> None:
+        """From the input threads: a quit or a save of the current file stops a running check."""
+        topic = self._topic()
+        quit = event.kind == "quit" or (event.kind == "key" and event.value in ("q", "Q"))
+        changed = event.kind == "change" and topic is not None and event.value == topic.file \
+            and fingerprint(self.folder, topic) != self._running_stamp  # not the content being checked
+        if self.checking and (quit or changed):
+            self.checker.cancel()
+        self.events.put(event)
+
+    def _guarded(self, body):
+        """Runs an input thread; an error ends up on the screen, not in a silent thread death."""
+        def run():
+            try:
+                body()
+            except Exception as error:
+                self.events.put(Event("error", f"{body.__name__}: {type(error).__name__}: {error}"))
+        return run
+
+    def _read_keys(self) -> None:
+        if sys.stdin is None:
+            return
+        # A copy of the terminal's descriptor: pytest points fd 0 at /dev/null while checks run.
+        fd = os.dup(sys.stdin.fileno())
+        while not self._stop.is_set():
+            try:
+                data = os.read(fd, 64)
+            except OSError:
+                break
+            if not data:
+                if not self.manual:
+                    break  # no keyboard (stdin closed): keep watching files
+                self._put(Event("quit"))
+                break
+            for key in data.decode(errors="replace"):
+                self._put(Event("key", key))
+
+    def _watch_files(self) -> None:
+        import watchfiles
+
+        folder = self.folder.resolve()
+
+        def wanted(change, path: str) -> bool:
+            return path.endswith(".py") and Path(path).parent == folder
+
+        for changes in watchfiles.watch(folder, watch_filter=wanted, stop_event=self._stop, step=30,
+                                        rust_timeout=500, raise_interrupt=False):
+            for name in sorted({Path(path).name for _, path in changes}):
+                self._put(Event("change", name))
+
+
+def _lean_pytest() -> None:
+    """Every re-check is one in-process pytest run: skip what the checks don't use (plugins
+    from entry points: xdist, anyio, ...; the unraisable-exception hook's gc.collect() runs),
+    about a tenth of a second each time. Only this process is affected."""
+    os.environ.setdefault("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    os.environ["PYTEST_ADDOPTS"] = (os.environ.get("PYTEST_ADDOPTS", "") + " -p no:unraisableexception").strip()
+
+
+def cmd_watch(args) -> int:
+    if not args.submission.is_dir():
+        print(COMMAND_UI[args.lang]["no_submission"].format(folder=args.submission), file=sys.stderr)
+        return 2
+    start = None
+    if args.exercise:
+        try:
+            start = find_exercise(load_course(), args.exercise, args.lang)[1]
+        except LookupError as error:
+            print(error.args[0], file=sys.stderr)
+            return 2
+    _lean_pytest()
+    return Watch(args.submission, args.lang, manual=args.manual, seed=args.seed, start=start).run()
