@@ -1,26 +1,40 @@
 """The mistake catalogue (tests/mistakes/*.toml): each typical mistake is caught by the
-check it names, with the message meant for it."""
+check it names, with the message meant for it.
+
+A topic's mistakes run together in one process (tests/mistake_runner.py) whose workers
+fork from one warm zygote; each mistake still has its own submission and workers."""
+import json
+import subprocess
+import sys
 from collections import Counter
+from functools import lru_cache
 
 import pytest
 
+from autograder import COURSE_ROOT
 from autograder.course import load_course
-from tests.conftest import load_mistakes, run_check, submission_with
+from tests.conftest import load_mistakes
 
 MISTAKES = load_mistakes()
 
 
-@pytest.mark.parametrize("mistake", MISTAKES, ids=[f"{m['module']}:{m['id']}" for m in MISTAKES])
-def test_mistake_is_caught_with_its_message(mistake, tmp_path):
-    topic = mistake["module"].split("_")[0]
-    folder = submission_with(tmp_path, mistake["module"], mistake["code"])
-    code, report, output = run_check(folder, topic, only=[mistake["check"]])
-    assert report, f"no JSON report:\n{output}"
-    results = {check["name"]: check for check in report["checks"]}
-    result = results[mistake["check"]]
+@lru_cache(maxsize=None)
+def catalogue_results(module: str, folder: str) -> dict:
+    out = f"{folder}/{module}.json"
+    done = subprocess.run([sys.executable, "-m", "tests.mistake_runner", module, out], cwd=COURSE_ROOT,
+                          capture_output=True, text=True, timeout=3600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    with open(out) as file:
+        return json.load(file)
+
+
+@pytest.mark.parametrize("mistake", [pytest.param(m, marks=pytest.mark.xdist_group(m["module"])) for m in MISTAKES],
+                         ids=[f"{m['module']}:{m['id']}" for m in MISTAKES])
+def test_mistake_is_caught_with_its_message(mistake, tmp_path_factory):
+    results = catalogue_results(mistake["module"], str(tmp_path_factory.getbasetemp()))
+    result = results[mistake["id"]]
     assert result["status"] == mistake.get("status", "failed"), result
     assert mistake["message"].lower() in result["message"].lower(), result["message"]
-    assert code == 1
 
 
 def test_every_check_is_caught_by_some_mistake():
@@ -45,3 +59,8 @@ def test_every_mistake_names_a_real_check():
     course = load_course()
     for mistake in MISTAKES:
         course.check(mistake["module"], mistake["check"])
+
+
+def test_mistake_ids_are_unique_within_a_topic():
+    ids = Counter((m["module"], m["id"]) for m in MISTAKES)
+    assert not [key for key, count in ids.items() if count > 1]

@@ -335,7 +335,7 @@ def test_train_runs_the_notes_number_of_batches_with_adam(probe, rng):
         n_train, batch_size = int(rng.integers(300, 600)), int(rng.integers(20, 45))
         if n_train % batch_size:
             break
-    num_epochs = int(rng.integers(1, 3))
+    num_epochs = int(rng.integers(2, 4))  # at least 2, so that one epoch instead of num_epochs shows
     learning_rate = float(rng.uniform(0.003, 0.01))
     expected = n_train // batch_size * num_epochs
     result = probe.train_recorded(n_train=n_train, batch_size=batch_size, num_epochs=num_epochs,

@@ -1,0 +1,49 @@
+"""Runs one topic's catalogued mistakes (tests/mistakes/<module>.toml) against a single warm
+zygote, so the whole catalogue of a topic pays for one TensorFlow import instead of one per
+mistake. Each mistake still gets its own submission folder and freshly forked workers.
+
+    python -m tests.mistake_runner e01_tensors results.json
+"""
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from autograder.course import load_course
+from autograder.engine.client import Submission
+from autograder.engine.warm import Zygote
+from autograder.run import run_checks
+from tests.conftest import load_mistakes, submission_with
+
+
+class _Lend:
+    """Lends the check run a Submission whose workers fork from the zygote."""
+
+    def __init__(self, submission: Submission):
+        self.submission = submission
+
+    def pytest_course_submission(self, config):
+        return self.submission
+
+
+def run_catalogue(module: str) -> dict[str, dict]:
+    topic = load_course().topic(module)
+    results = {}
+    with Zygote() as zygote:
+        for mistake in (m for m in load_mistakes() if m["module"] == module):
+            with tempfile.TemporaryDirectory(prefix="mistake-") as tmp:
+                folder = submission_with(Path(tmp), module, mistake["code"])
+                submission = Submission(folder, worker_factory=zygote.worker)
+                run = run_checks(folder, [topic], only=[mistake["check"]], plugins=(_Lend(submission),))
+            named = [result for result in run.checks if result.name == mistake["check"]]
+            results[mistake["id"]] = {"status": named[0].status, "message": named[0].message} if named else \
+                {"status": "missing", "message": f"the check did not run: {[r.name for r in run.checks]}"}
+        results["_forks_were_warm"] = zygote.unavailable is None
+    return results
+
+
+if __name__ == "__main__":
+    module, out = sys.argv[1], Path(sys.argv[2])
+    out.write_text(json.dumps(run_catalogue(module), indent=1))
