@@ -50,10 +50,10 @@ progress: setup
 test: test-fast test-slow
 
 test-fast: setup system-deps grading-setup
-	$(PY) -m pytest -n 2 -m "not slow" tests
+	$(PY) -m pytest -n 2 --dist loadgroup -m "not slow" tests
 
 test-slow: setup system-deps grading-setup
-	$(PY) -m pytest -n 2 -m slow tests
+	$(PY) -m pytest -n 2 --dist loadgroup -m slow tests
 
 benchmark: setup
 	for script in benchmarks/*.py; do $(PY) $$script || exit 1; done
