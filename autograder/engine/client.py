@@ -49,8 +49,10 @@ def _worker_environment(policy: sandbox.Policy | None = None, home: Path | None 
     return env
 
 
-class Worker:
-    """One worker process, with its own scratch folder as working directory."""
+class WorkerPipes:
+    """The trusted side of one worker's protocol: a request pipe, a response pipe, an
+    exchange folder and a log. Subclasses start the process (`Worker`: a cold one;
+    `warm.WarmWorker`: forked from a zygote) and say how to learn its exit code."""
 
     def __init__(self, home: Path, submission: Path | None):
         self.home = home
@@ -65,25 +67,6 @@ class Worker:
         # The sandbox layers (engine/sandbox.py) come from the environment: `grade` asks
         # for all of them; a plain `check` gets resource limits and timeouts.
         self.policy = sandbox.current()
-        sandbox.hand_over(self.policy, home.parent)
-        req_read, self._requests = os.pipe()
-        self._responses, resp_write = os.pipe()
-        command = [sys.executable, "-P", "-m", "autograder.engine.worker",
-                   "--exchange", str(self.exchange), "--requests", str(req_read), "--responses", str(resp_write)]
-        if submission is not None:
-            command += ["--submission", str(submission)]
-        command = sandbox.wrap(self.policy, command, writable=home.parent)
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                command, cwd=submission or home, env=_worker_environment(self.policy, home),
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, pass_fds=(req_read, resp_write),
-                start_new_session=True, preexec_fn=sandbox.preexec(self.policy))
-        os.close(req_read)
-        os.close(resp_write)
-
-    @property
-    def alive(self) -> bool:
-        return self.process.poll() is None
 
     def wait_ready(self) -> float:
         """Block until TensorFlow is imported; returns the seconds waited."""
@@ -100,7 +83,7 @@ class Worker:
         request = {"id": f"r{next(self._ids)}", **request}
         try:
             os.write(self._requests, protocol.dumps(request))
-        except BrokenPipeError:
+        except OSError:  # BrokenPipeError, or a pipe already closed
             raise WorkerDied(self.describe_death()) from None
         return protocol.loads(self._read_line(time.monotonic() + max(seconds, 0.0)))
 
@@ -122,18 +105,20 @@ class Worker:
                 continue
             chunk = os.read(self._responses, 1 << 16)
             if not chunk:
-                self.process.wait()
                 raise WorkerDied(self.describe_death())
             self._buffer += chunk
         line, self._buffer = self._buffer.split(b"\n", 1)
         return line
 
+    def exit_code(self) -> int:
+        raise NotImplementedError
+
+    def kill(self) -> None:
+        raise NotImplementedError
+
     def describe_death(self) -> str:
-        code = self.process.wait()
-        if code < 0:
-            how = f"was killed by {signal.Signals(-code).name}"
-        else:
-            how = f"exited with code {code}"
+        code = self.exit_code()
+        how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
         tail = self.output_tail()
         return f"the process running your code {how}" + (f"; its last output:\n{tail}" if tail else "")
 
@@ -144,6 +129,35 @@ class Worker:
                 return log.read().decode(errors="replace").strip()
         except OSError:
             return ""
+
+
+class Worker(WorkerPipes):
+    """A cold worker process, with its own scratch folder as working directory."""
+
+    def __init__(self, home: Path, submission: Path | None):
+        super().__init__(home, submission)
+        sandbox.hand_over(self.policy, home.parent)
+        req_read, self._requests = os.pipe()
+        self._responses, resp_write = os.pipe()
+        command = [sys.executable, "-P", "-m", "autograder.engine.worker",
+                   "--exchange", str(self.exchange), "--requests", str(req_read), "--responses", str(resp_write)]
+        if submission is not None:
+            command += ["--submission", str(submission)]
+        command = sandbox.wrap(self.policy, command, writable=home.parent)
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                command, cwd=submission or home, env=_worker_environment(self.policy, home),
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, pass_fds=(req_read, resp_write),
+                start_new_session=True, preexec_fn=sandbox.preexec(self.policy))
+        os.close(req_read)
+        os.close(resp_write)
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def exit_code(self) -> int:
+        return self.process.wait()
 
     def kill(self) -> None:
         if self.process.poll() is None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import itertools
 import json
 import os
 import pkgutil
@@ -195,19 +194,13 @@ class _Child:
             self.wait()
 
 
-class WarmWorker:
+class WarmWorker(client.WorkerPipes):
     """A forked worker with `client.Worker`'s interface (what `Submission` uses)."""
 
     def __init__(self, zygote: Zygote, home: Path, submission: Path | None):
-        self.zygote, self.home, self.submission = zygote, home, submission
-        self.exchange = home / "exchange"
-        self.exchange.mkdir(parents=True, exist_ok=True)
-        self.log_path = home / "worker.log"
-        self.imported: set[str] = set()
+        super().__init__(home, submission)
+        self.zygote = zygote
         self.process: _Child | None = None
-        self._ids = itertools.count()
-        self._buffer = b""
-        self._ready = False
         self._killed = False
         self._requests = self._responses = -1
         if zygote.ready(block=False):
@@ -231,65 +224,19 @@ class WarmWorker:
 
     def wait_ready(self) -> float:
         """Block until the child can take requests; returns the seconds waited."""
-        if self._ready:
-            return 0.0
-        started = time.monotonic()
-        if self._killed:
-            raise WorkerDied("the worker was stopped")
-        if self.process is None:
-            self._spawn()
-        message = protocol.loads(self._read_line(started + STARTUP_SECONDS))
-        if message.get("status") != "ready":
-            raise WorkerDied(f"unexpected first message {message!r}")
-        self._ready = True
-        return time.monotonic() - started
+        if not self._ready:
+            if self._killed:
+                raise WorkerDied("the worker was stopped")
+            if self.process is None:
+                self._spawn()
+        return super().wait_ready()
 
-    def call(self, request: dict, seconds: float) -> dict:
-        request = {"id": f"r{next(self._ids)}", **request}
-        try:
-            os.write(self._requests, protocol.dumps(request))
-        except (BrokenPipeError, OSError):
-            raise WorkerDied(self.describe_death()) from None
-        return protocol.loads(self._read_line(time.monotonic() + max(seconds, 0.0)))
-
-    def new_request_folder(self) -> tuple[str, Path]:
-        request_id = f"r{next(self._ids)}"
-        folder = self.exchange / request_id / "in"
-        folder.mkdir(parents=True)
-        return request_id, folder
-
-    def _read_line(self, deadline: float) -> bytes:
-        while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                self.kill()
-                raise WorkerTimedOut()
-            readable, _, _ = select.select([self._responses], [], [], remaining)
-            if not readable:
-                continue
-            chunk = os.read(self._responses, 1 << 16)
-            if not chunk:
-                raise WorkerDied(self.describe_death())
-            self._buffer += chunk
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        return line
-
-    def describe_death(self) -> str:
+    def exit_code(self) -> int:
         code = self.process.wait(5) if self.process is not None else None
         if code is None:  # closed its pipe but lives on: stop it
             self.kill()
             code = self.process.returncode if self.process is not None else -signal.SIGKILL
-        how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
-        tail = self.output_tail()
-        return f"the process running your code {how}" + (f"; its last output:\n{tail}" if tail else "")
-
-    def output_tail(self, limit: int = 600) -> str:
-        try:
-            with open(self.log_path, "rb") as log:
-                log.seek(max(0, self.log_path.stat().st_size - limit))
-                return log.read().decode(errors="replace").strip()
-        except OSError:
-            return ""
+        return code
 
     def kill(self) -> None:
         self._killed = True

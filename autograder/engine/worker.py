@@ -18,7 +18,7 @@ import traceback
 from pathlib import Path
 
 from autograder.engine import protocol
-from autograder.engine.probing import ProbeFailure, type_name
+from autograder.engine.probing import ProbeFailure
 
 _BLANK = re.compile(r"^\s*raise\s+NotImplementedError\b")
 
