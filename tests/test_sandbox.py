@@ -17,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -172,14 +173,25 @@ def test_no_process_of_a_sandbox_user_survives_the_batch(graded_class):
     if not _layer_on("unprivileged user"):
         pytest.skip(f"unprivileged user layer: {LAYERS['unprivileged user']}")
     first = int(graded_class["output"].split("on: uid ", 1)[1].split()[0])  # from the batch's sandbox report
-    survivors = []
+    # A killed process can take a moment to leave /proc (a zombie until it is reaped), so
+    # "survives" means: still running a few seconds after the batch ended.
+    deadline = time.monotonic() + 10
+    while (survivors := _running_processes_of_uids(range(first, first + 2))) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert survivors == []
+
+
+def _running_processes_of_uids(uids: range) -> list[str]:
+    running = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            if first <= os.stat(f"/proc/{pid}").st_uid < first + 2:
-                survivors.append(pid)
+            if os.stat(f"/proc/{pid}").st_uid in uids:
+                state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+                if state != "Z":
+                    running.append(pid)
         except OSError:
             pass
-    assert survivors == []
+    return running
 
 
 # -- from inside a sandboxed worker -----------------------------------------------------
