@@ -1,4 +1,5 @@
 """The `check` command and plain pytest: JSON schema, exit codes, topics by name, languages."""
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -43,3 +44,13 @@ def test_plain_pytest_runs_the_same_checks_with_junit_xml(tmp_path):
     points = {case.get("name"): [p.get("value") for p in case.iter("property") if p.get("name") == "points"]
               for case in cases}
     assert points == {"test_one_hot_matches_numpy_for_any_shape": ["1"], "test_one_hot_is_float32": ["1"]}
+
+
+def test_make_check_is_the_readmes_main_command():
+    """`make check` (set up if needed, then check exercises/) as the README gives it."""
+    solved = subprocess.run(["make", "check", "TOPICS=e01", "SUBMISSION=solutions"], cwd=COURSE_ROOT,
+                            capture_output=True, text=True, timeout=900)
+    assert solved.returncode == 0 and "Every selected check passes" in solved.stdout, solved.stdout + solved.stderr
+    blank = subprocess.run(["make", "check", "TOPICS=e01"], cwd=COURSE_ROOT, capture_output=True, text=True,
+                           timeout=900, env={**os.environ, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"})
+    assert blank.returncode != 0 and "not attempted" in blank.stdout and "exercises/e01_tensors.py" in blank.stdout
