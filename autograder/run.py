@@ -102,7 +102,7 @@ def run_checks(submission: Path, topics: list[Topic], *, only: list[str] | None 
     if not files:
         return result
     args = files + ["--submission", str(submission), "--timeout-scale", str(timeout_scale),
-                    "-p", "no:cacheprovider", "-p", "no:terminal", "-o", "addopts=",
+                    "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:faulthandler", "-o", "addopts=",
                     "--rootdir", str(COURSE_ROOT), "-W", "ignore::DeprecationWarning"]
     if seed is not None:
         args += ["--seed", str(seed)]

@@ -25,11 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder import COURSE_ROOT
 from autograder.course import Check, Course, Topic, default_language, load_course
 from autograder.engine.inprocess import InProcessSubmission
 from autograder.report import UI, readable
-from autograder.run import CHECKS_DIR, RunResult, _Collector
+from autograder.run import CHECKS_DIR, RunResult, run_checks
 
 _language: str | None = None
 
@@ -81,22 +80,10 @@ def run_in_namespace(namespace: dict, topic: str, exercise: str | None = None, *
     course = load_course()
     topic_ = course.topic(topic)
     checks = selected_checks(topic_, exercise, include_hidden)
-    result = RunResult(submission="this notebook", seed=seed)
     if not checks:
-        return result
-    args = [f"{check_file(check)}::{check.name}" for check in checks]
-    args += ["-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:faulthandler", "-o", "addopts=",
-             "--rootdir", str(COURSE_ROOT), "-W", "ignore::DeprecationWarning"]
-    if seed is not None:
-        args += ["--seed", str(seed)]
-    collector = _Collector()
-    code = pytest.main(args, plugins=[collector, _KernelSubmission(namespace)])
-    if collector.collection_errors or code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
-        raise RuntimeError("the checks could not be collected:\n" + "\n".join(collector.collection_errors))
-    order = {check.id: index for index, check in enumerate(course.checks)}
-    result.checks = sorted(collector.results.values(), key=lambda r: order.get(r.id, len(order)))
-    result.seed = collector.seed
-    return result
+        return RunResult(submission="this notebook", seed=seed)
+    return run_checks(Path("this notebook"), [topic_], only=[check.name for check in checks], seed=seed,
+                      include_hidden=include_hidden, plugins=(_KernelSubmission(namespace),))
 
 
 @contextlib.contextmanager
