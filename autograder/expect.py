@@ -21,9 +21,11 @@ def numbers(value, what: str) -> np.ndarray:
     """`value` as a float64 array, or Incorrect saying it is not numbers."""
     if value is None:
         raise Incorrect(f"{what} returned None: did you forget a `return` statement?")
+    if isinstance(value, (str, bytes)):
+        raise Incorrect(f"{what} should be numbers, but got {type(value).__name__}")
     try:
         return np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise Incorrect(f"{what} should be numbers, but got {type(value).__name__}") from None
 
 
@@ -51,22 +53,35 @@ def expect_close(actual, expected, what: str, *, rtol: float = RTOL, atol_scale:
     for message, predicted in (mistakes or {}).items():
         if is_close(actual, predicted, rtol=rtol, atol_scale=atol_scale, scale=scale):
             raise Incorrect(f"{what}: {message}")
-    if actual.shape != expected.shape:
-        raise Incorrect(f"{what} has shape {actual.shape}, expected {expected.shape}")
+    _expect_same_shape(actual, expected, what)
     if np.isnan(actual).any() and not np.isnan(expected).any():
         raise Incorrect(f"{what} contains NaN (a division by zero, or the log of 0?)")
     error = np.abs(actual - expected)
-    error[np.isnan(error)] = np.inf
-    index = np.unravel_index(int(np.argmax(error)), error.shape) if error.ndim else ()
-    at = f" at index {tuple(int(i) for i in index)}" if index else ""
-    raise Incorrect(f"{what} is off{at}: got {actual[index]:.6g}, expected {expected[index]:.6g}")
+    error = np.where(np.isnan(error), np.inf, error)  # np.where keeps 0-d results arrays
+    raise Incorrect(_where_it_differs(actual, expected, what, np.unravel_index(int(np.argmax(error)), error.shape)))
 
 
 def expect_equal(actual, expected, what: str) -> None:
     """Exact equality of numbers (ids, counts, shapes)."""
     actual = numbers(actual, what)
     expected = np.asarray(expected, dtype=float)
+    _expect_same_shape(actual, expected, what)
+    differs = actual != expected  # NaN differs from everything, NaN included
+    if not differs.any():
+        return
+    if actual.ndim == 0:
+        raise Incorrect(_where_it_differs(actual, expected, what, ()))
+    first = tuple(int(i) for i in np.argwhere(differs)[0])
+    raise Incorrect(f"{what} differs from the expected values in {int(differs.sum())} place(s); "
+                    + _where_it_differs(actual, expected, "the first", first))
+
+
+def _expect_same_shape(actual: np.ndarray, expected: np.ndarray, what: str) -> None:
     if actual.shape != expected.shape:
         raise Incorrect(f"{what} has shape {actual.shape}, expected {expected.shape}")
-    if not np.array_equal(actual, expected):
-        raise Incorrect(f"{what} differs from the expected values in {int(np.sum(actual != expected))} place(s)")
+
+
+def _where_it_differs(actual: np.ndarray, expected: np.ndarray, what: str, index: tuple) -> str:
+    """"f(x) is off at index (1, 2): got 3, expected 4" (no index for a 0-d result)."""
+    at = f" at index {tuple(int(i) for i in index)}" if index else ""
+    return f"{what} is off{at}: got {float(actual[index]):.6g}, expected {float(expected[index]):.6g}"

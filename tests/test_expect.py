@@ -1,0 +1,83 @@
+"""The comparison helpers (autograder/expect.py) on every shape a submission can return:
+0-d, empty, mismatched, NaN, non-numbers. A wrong answer always ends in `Incorrect` with a
+message about the answer, never in an internal error of the check."""
+import numpy as np
+import pytest
+
+from autograder.expect import expect_close, expect_equal, is_close, numbers, scale_of
+from autograder.outcomes import Incorrect
+
+WRONG_PAIRS = [  # (actual, expected, a fragment of the message)
+    (np.float64(2.0), 1.0, "got 2, expected 1"),
+    (2.0, np.float32(1.0), "got 2, expected 1"),
+    (np.array(2.0), np.array(1.0), "got 2, expected 1"),
+    (float("nan"), 1.0, "NaN"),
+    (np.array([1.0, 5.0]), np.array([1.0, 2.0]), "at index (1,): got 5, expected 2"),
+    (np.zeros((2, 3)), np.zeros((3, 2)), "has shape (2, 3), expected (3, 2)"),
+    (np.zeros(0), 1.0, "has shape (0,), expected ()"),
+    (np.zeros((0, 2)), np.zeros((0, 3)), "has shape (0, 2), expected (0, 3)"),
+    (1.0, np.zeros(0), "has shape (), expected (0,)"),
+    (np.inf, 1.0, "got inf, expected 1"),
+    ([[1.0, 2.0], [3.0, 4.5]], np.array([[1.0, 2.0], [3.0, 4.0]]), "at index (1, 1)"),
+]
+
+
+@pytest.mark.parametrize("actual, expected, fragment", WRONG_PAIRS)
+def test_expect_close_names_the_difference_for_any_shape(actual, expected, fragment):
+    with pytest.raises(Incorrect) as wrong:
+        expect_close(actual, expected, "f(x)")
+    assert fragment in wrong.value.message and wrong.value.message.startswith("f(x)")
+
+
+@pytest.mark.parametrize("actual, expected", [
+    (np.float32(1.0), 1.0), (1.0, np.array(1.0)), (np.zeros(0), np.zeros(0)), (np.zeros((2, 0)), np.zeros((2, 0))),
+    (1 + 5e-5, 1.0), ([1, 2], np.array([1.0, 2.0])), (True, 1.0),
+])
+def test_expect_close_passes_equal_numbers_of_any_shape(actual, expected):
+    expect_close(actual, expected, "f(x)")
+
+
+def test_expect_close_names_a_mistake_for_0d_and_empty_results():
+    with pytest.raises(Incorrect, match="the mean, not the sum"):
+        expect_close(np.float32(2.0), 6.0, "loss", mistakes={"the mean, not the sum": 2.0})
+    with pytest.raises(Incorrect, match="an empty result"):
+        expect_close(np.zeros(0), np.ones(3), "f(x)", mistakes={"an empty result": np.zeros(0)})
+
+
+@pytest.mark.parametrize("actual, expected, fragment", [
+    (np.int64(3), 4, "got 3, expected 4"),
+    (3, 4.0, "got 3, expected 4"),
+    (np.array([1, 2, 3]), [1, 2, 4], "in 1 place"),
+    (np.zeros(0), [1], "has shape (0,), expected (1,)"),
+    (np.zeros(0), 0, "has shape (0,), expected ()"),
+    (float("nan"), 1, "got nan, expected 1"),
+    (float("nan"), float("nan"), "got nan"),
+])
+def test_expect_equal_names_the_difference_for_any_shape(actual, expected, fragment):
+    with pytest.raises(Incorrect) as wrong:
+        expect_equal(actual, expected, "count")
+    assert fragment in wrong.value.message
+
+
+@pytest.mark.parametrize("actual, expected", [(np.int32(3), 3), (np.zeros(0), []), (np.zeros((0, 4)), np.zeros((0, 4)))])
+def test_expect_equal_passes_equal_numbers_of_any_shape(actual, expected):
+    expect_equal(actual, expected, "count")
+
+
+@pytest.mark.parametrize("value, fragment", [
+    (None, "returned None"), ("abc", "should be numbers"), ({"a": 1}, "should be numbers"),
+    ([[1, 2], [3]], "should be numbers"), (1j, "should be numbers"), (object(), "should be numbers"),
+])
+def test_numbers_rejects_what_is_not_numbers(value, fragment):
+    with pytest.raises(Incorrect, match=fragment):
+        numbers(value, "f(x)")
+    with pytest.raises(Incorrect, match=fragment):
+        expect_close(value, 1.0, "f(x)")
+    with pytest.raises(Incorrect, match=fragment):
+        expect_equal(value, 1, "f(x)")
+
+
+def test_is_close_and_scale_of_take_0d_and_empty_values():
+    assert scale_of(np.zeros(0)) == 1.0 and scale_of(np.float64(-3.0)) == 3.0 and scale_of(float("nan")) == 1.0
+    assert is_close(np.float32(2.0), 2.0) and not is_close(np.zeros(0), 0.0) and is_close(np.zeros(0), [])
+    assert not is_close(float("nan"), float("nan"))
