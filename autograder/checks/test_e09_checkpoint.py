@@ -146,6 +146,12 @@ def test_save_keeps_at_most_max_to_keep_checkpoints_on_disk(probe, rng, scratch_
             f"after {saves} saves with max_to_keep={max_to_keep} the folder holds {on_disk} checkpoints "
             f"({', '.join(result['index_files'])}): max_to_keep is not honoured; pass it on, "
             "tf.train.CheckpointManager(checkpoint, directory, max_to_keep=max_to_keep)")
+    # Files kept count only when they hold what was saved: the step of each of the last saves.
+    newest = list(range(saves - max_to_keep + 1, saves + 1))
+    if sorted(step for step in result["kept_steps"] if step is not None) != newest:
+        raise Incorrect(f"the {on_disk} checkpoints kept should hold the steps of the last saves, {newest}, but they "
+                        f"hold {result['kept_steps']} (None: no `step`): save the checkpoint you are given, "
+                        "tf.train.CheckpointManager(checkpoint, ...), not a new or empty one")
 
 
 # --- restore_latest ---
@@ -177,7 +183,11 @@ def test_restore_latest_on_an_empty_folder_returns_0_and_changes_nothing(probe, 
     X, y = _data(rng, weights)
     step = int(rng.integers(3, 1000))
     # scratch_dir is a new, empty folder
-    result = probe.restore_empty(folder=str(scratch_dir), weights=weights, X=X, y=y, step=step)
+    later_step, later_weights = int(rng.integers(3, 1000)), _like(rng, weights)
+    while later_step == step:
+        later_step = int(rng.integers(3, 1000))
+    result = probe.restore_empty(folder=str(scratch_dir), weights=weights, X=X, y=y, step=step,
+                                 later_weights=later_weights, later_step=later_step)
     returned = float(numbers(result["returned"], "restore_latest").reshape(-1)[0])
     if returned == step:
         raise Incorrect(
@@ -188,6 +198,11 @@ def test_restore_latest_on_an_empty_folder_returns_0_and_changes_nothing(probe, 
     if result["step"] != step or not result["unchanged"]:
         raise Incorrect("restore_latest on a folder with no checkpoint changed the model, the optimizer or the step: "
                         "when there is nothing to restore, touch nothing")
+    # The constant answer of an empty folder counts only with a real restore beside it.
+    expect_equal(float(numbers(result["returned_later"], "restore_latest").reshape(-1)[0]), later_step,
+                 "the step restore_latest returned once the same folder held a checkpoint")
+    expect_equal(_flat(result["weights_later"]), _flat(later_weights),
+                 "the weights restore_latest restored once the same folder held a checkpoint")
 
 
 # --- train_resumable ---
@@ -200,20 +215,24 @@ def _train_case(rng):
 
 def test_train_resumable_trains_with_adam_on_the_mean_squared_error(probe, rng, scratch_dir):
     weights, X, y, total = _train_case(rng)
-    result = probe.train(folder=str(scratch_dir), weights=weights, X=X, y=y, total_steps=total)
     expected, _ = _adam(weights, X, y, total)
-    expect_close(_weights_of(result, weights, "train_resumable"), _flat(expected),
-                 f"the weights after {total} steps of train_resumable", mistakes={
-                     "they match Adam's default learning rate, 0.001; the syllabus asks for Adam(learning_rate=0.01)":
-                         _flat(_adam(weights, X, y, total, learning_rate=0.001)[0]),
-                     "they match plain SGD(0.01); the syllabus asks for Adam(learning_rate=0.01)":
-                         _flat(_sgd(weights, X, y, total, 0.01)),
-                     "they match one step fewer than total_steps": _flat(_adam(weights, X, y, total - 1)[0]),
-                     "they match one step more than total_steps": _flat(_adam(weights, X, y, total + 1)[0]),
-                 })
-    if result["checkpoint_step"] != total:
-        raise Incorrect(f"after the run, the newest checkpoint's step is {result['checkpoint_step']}, not "
-                        f"total_steps={total}: increment checkpoint.step and save after every step")
+    mistakes = {
+        "they match Adam's default learning rate, 0.001; the syllabus asks for Adam(learning_rate=0.01)":
+            _flat(_adam(weights, X, y, total, learning_rate=0.001)[0]),
+        "they match plain SGD(0.01); the syllabus asks for Adam(learning_rate=0.01)": _flat(_sgd(weights, X, y, total, 0.01)),
+        "they match one step fewer than total_steps": _flat(_adam(weights, X, y, total - 1)[0]),
+        "they match one step more than total_steps": _flat(_adam(weights, X, y, total + 1)[0]),
+    }
+    # make_model() may return a model whose input shape is set, or one built on its first call.
+    for built in (True, False):
+        kind = "a built" if built else "an unbuilt"
+        result = probe.train(folder=str(scratch_dir / f"built_{built}"), weights=weights, X=X, y=y, total_steps=total,
+                             built=built)
+        expect_close(_weights_of(result, weights, "train_resumable"), _flat(expected),
+                     f"the weights after {total} steps of train_resumable with {kind} model", mistakes=mistakes)
+        if result["checkpoint_step"] != total:
+            raise Incorrect(f"after the run, the newest checkpoint's step is {result['checkpoint_step']}, not "
+                            f"total_steps={total}: increment checkpoint.step and save after every step")
 
 
 def test_train_resumable_resumed_in_a_new_process_matches_an_uninterrupted_run(probe, rng, scratch_dir):
@@ -226,10 +245,12 @@ def test_train_resumable_resumed_in_a_new_process_matches_an_uninterrupted_run(p
     starts = [weights, _like(rng, weights), _like(rng, weights)]
     after_first, state = _adam(weights, X, y, first)
     after_second, _ = _adam(after_first, X, y, second, state=state)
-    # (1) stop after `first` steps; (2) `second` more steps in the same process.
+    # (1) stop after `first` steps; (2) `second` more steps in the same process. The calls'
+    # models differ in kind too (built, then unbuilt): the checkpoint must fit either.
     for call, (start, stop, done, expected) in enumerate(
             [(starts[0], first, first, after_first), (starts[1], second, first + second, after_second)], start=1):
-        result = probe.train(folder=resumed_dir, weights=start, X=X, y=y, total_steps=total, stop_after=stop)
+        result = probe.train(folder=resumed_dir, weights=start, X=X, y=y, total_steps=total, stop_after=stop,
+                             built=call == 1)
         mistakes = {} if call == 1 else {
             "the second call started over from its fresh make_model() instead of resuming from the checkpoint":
                 _flat(_adam(start, X, y, stop)[0]),
@@ -245,7 +266,7 @@ def test_train_resumable_resumed_in_a_new_process_matches_an_uninterrupted_run(p
                 f"after call {call} with stop_after={stop}, the newest checkpoint's step is "
                 f"{result['checkpoint_step']}, not {done}: increment checkpoint.step and save after every step")
     # (3) the rest in a new process: nothing survives but the checkpoint folder.
-    resumed = probe.fresh.train(folder=resumed_dir, weights=starts[2], X=X, y=y, total_steps=total)
+    resumed = probe.fresh.train(folder=resumed_dir, weights=starts[2], X=X, y=y, total_steps=total, built=False)
     straight = probe.train(folder=straight_dir, weights=weights, X=X, y=y, total_steps=total)
     resumed_flat = _weights_of(resumed, weights, "train_resumable")
     straight_flat = _weights_of(straight, weights, "train_resumable")

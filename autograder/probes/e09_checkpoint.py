@@ -2,7 +2,9 @@
 
 The grader's model is Dense(tanh) -> Dense on flat features, with the weights the check
 sends ([W1, b1, W2, b2]); its optimizer is Adam(0.01), trained here on the check's data.
-Checkpoint folders come from the check (temporary ones).
+`train_resumable`'s make_model returns it either built (its input shape set with
+`tf.keras.Input`) or unbuilt (no weights until its first call, which creates them with the
+check's values): the syllabus allows both. Checkpoint folders come from the check.
 """
 import glob
 import os
@@ -14,12 +16,19 @@ from tensorflow.core.protobuf import trackable_object_graph_pb2
 from autograder.engine.probing import ProbeFailure, as_array, type_name
 
 
-def _model(weights):
-    w1, b1, w2, b2 = weights
+def _model(weights, built=True):
+    """The grader's model holding `weights`: built now, or only on its first call."""
+    w1, b1, w2, b2 = (np.asarray(value, np.float32) for value in weights)
+    if not built:
+        constant = tf.keras.initializers.Constant
+        return tf.keras.Sequential([
+            tf.keras.layers.Dense(w1.shape[1], activation="tanh", kernel_initializer=constant(w1),
+                                  bias_initializer=constant(b1)),
+            tf.keras.layers.Dense(w2.shape[1], kernel_initializer=constant(w2), bias_initializer=constant(b2))])
     model = tf.keras.Sequential([tf.keras.Input((w1.shape[0],)), tf.keras.layers.Dense(w1.shape[1], activation="tanh"),
                                  tf.keras.layers.Dense(w2.shape[1])])
-    for variable, value in zip(model.trainable_variables, weights):
-        variable.assign(np.asarray(value, np.float32))
+    for variable, value in zip(model.trainable_variables, (w1, b1, w2, b2)):
+        variable.assign(value)
     return model
 
 
@@ -119,7 +128,9 @@ def save_many(sub, folder, weights, max_to_keep, saves):
         exists.append(isinstance(path, str) and os.path.isfile(path + ".index"))
         latest.append(tf.train.latest_checkpoint(folder))
     index_files = sorted(os.path.basename(p) for p in glob.glob(os.path.join(folder, "*.index")))
-    return {"returned": returned, "returned_exist": exists, "latest": latest, "index_files": index_files}
+    kept_steps = [_step_of(os.path.join(folder, name.removesuffix(".index"))) for name in index_files]
+    return {"returned": returned, "returned_exist": exists, "latest": latest, "index_files": index_files,
+            "kept_steps": kept_steps}
 
 
 def restore_newest(sub, folder, saved_weights, steps, fresh_weights):
@@ -140,8 +151,9 @@ def restore_newest(sub, folder, saved_weights, steps, fresh_weights):
             "weights": _values(fresh.trainable_variables)}
 
 
-def restore_empty(sub, folder, weights, X, y, step):
-    """restore_latest on an empty folder, into a trained model whose step is `step`."""
+def restore_empty(sub, folder, weights, X, y, step, later_weights, later_step):
+    """restore_latest on an empty folder, into a trained model whose step is `step`; then,
+    once the grader has saved a checkpoint (`later_weights`, `later_step`) there, again."""
     model, optimizer = _model(weights), tf.keras.optimizers.Adam(0.01)
     _adam_steps(model, optimizer, X, y, 1)
     checkpoint = _grader_checkpoint(model, optimizer, step)
@@ -155,28 +167,53 @@ def restore_empty(sub, folder, weights, X, y, step):
             f"restore_latest raises on a folder with no checkpoint ({_first_line(error)}): tf.train.latest_checkpoint "
             "returns None there; check for None and return 0") from None
     after = _values(model.trainable_variables) + _values(optimizer.variables)
-    return {"returned": as_array(returned, "restore_latest"), "step": int(checkpoint.step.numpy()),
-            "unchanged": all(np.array_equal(a, b) for a, b in zip(before, after)), "files": sorted(os.listdir(folder))}
+    result = {"returned": as_array(returned, "restore_latest"), "step": int(checkpoint.step.numpy()),
+              "unchanged": all(np.array_equal(a, b) for a, b in zip(before, after)), "files": sorted(os.listdir(folder))}
+    # The same call once the folder holds a checkpoint: a constant 0 is not an answer.
+    later_model = _model(later_weights)
+    later = _grader_checkpoint(later_model, tf.keras.optimizers.Adam(0.01), later_step)
+    tf.train.CheckpointManager(later, folder, max_to_keep=1).save()
+    result["returned_later"] = as_array(sub.restore_latest(checkpoint, folder), "restore_latest")
+    result["weights_later"] = _values(model.trainable_variables)
+    return result
 
 
-def train(sub, folder, weights, X, y, total_steps, stop_after=None):
-    """One call of train_resumable with a make_model that builds the grader's model with
-    `weights`; also reports the step of the newest checkpoint in the folder."""
+KIND = {True: "a built model (its input shape already set with tf.keras.Input)",
+        False: "an unbuilt model (no input shape and no weights before its first call)"}
+
+
+def _step_of(path):
+    """The `step` saved in the checkpoint at `path`, or None."""
+    reader = tf.train.load_checkpoint(path)
+    key = "step/.ATTRIBUTES/VARIABLE_VALUE"
+    return int(reader.get_tensor(key)) if reader.has_tensor(key) else None
+
+
+def train(sub, folder, weights, X, y, total_steps, stop_after=None, built=True):
+    """One call of train_resumable with a make_model that makes the grader's model with
+    `weights` (built or not); also reports the step of the newest checkpoint in the folder."""
     made = []
 
     def make_model():
-        made.append(_model(weights))
+        made.append(_model(weights, built=built))
         return made[-1]
 
-    values = sub.train_resumable(make_model, np.asarray(X, np.float32), np.asarray(y, np.float32), int(total_steps),
-                                 folder, stop_after=None if stop_after is None else int(stop_after))
+    try:
+        values = sub.train_resumable(make_model, np.asarray(X, np.float32), np.asarray(y, np.float32),
+                                     int(total_steps), folder, stop_after=None if stop_after is None else int(stop_after))
+    except NotImplementedError:
+        raise
+    except Exception as error:
+        if built and "already been configured" in str(error):
+            raise ProbeFailure(
+                f"train_resumable fails when make_model() returns {KIND[built]} ({_first_line(error)}): "
+                "model.build(...) refuses a model whose input shape is set. Let the first call build it, "
+                "model(X), or build only `if not model.built`") from None
+        raise ProbeFailure(f"train_resumable fails when make_model() returns {KIND[built]}: "
+                           f"{_first_line(error)}") from None
     if not isinstance(values, (list, tuple)):
         raise ProbeFailure(f"train_resumable should return a list of arrays, not {type_name(values)}")
     values = [as_array(value, "train_resumable") for value in values]
     latest = tf.train.latest_checkpoint(folder)
-    step = None
-    if latest is not None:
-        reader = tf.train.load_checkpoint(latest)
-        key = "step/.ATTRIBUTES/VARIABLE_VALUE"
-        step = int(reader.get_tensor(key)) if reader.has_tensor(key) else None
-    return {"weights": values, "checkpoint_step": step, "models_made": len(made)}
+    return {"weights": values, "checkpoint_step": None if latest is None else _step_of(latest),
+            "models_made": len(made)}
