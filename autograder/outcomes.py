@@ -1,8 +1,11 @@
 """How a check ends, as exceptions the checks raise and the runners classify.
 
 Statuses (the `status` field of every report): passed, failed, not_attempted, error,
-timeout. A plain AssertionError inside a check also counts as failed.
+timeout. A plain AssertionError inside a check also counts as failed; any other exception
+is the check's own bug, reported with INTERNAL_ERROR (and a failing test of the course).
 """
+
+INTERNAL_ERROR = "internal error in the check"
 
 
 class CheckOutcome(Exception):

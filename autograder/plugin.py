@@ -23,7 +23,7 @@ from autograder import COURSE_ROOT
 from autograder.course import load_course
 from autograder.engine import sandbox
 from autograder.engine.client import Submission
-from autograder.outcomes import CheckOutcome, status_of
+from autograder.outcomes import INTERNAL_ERROR, CheckOutcome, status_of
 
 _CHECK_KEY = pytest.StashKey()
 _SUBMISSION_KEY = pytest.StashKey()
@@ -166,4 +166,4 @@ def _message(error: BaseException | None) -> str:
         return error.message
     if isinstance(error, AssertionError):
         return str(error) or "assertion failed"
-    return f"internal error in the check: {type(error).__name__}: {error}"
+    return f"{INTERNAL_ERROR}: {type(error).__name__}: {error}"

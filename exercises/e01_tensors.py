@@ -72,7 +72,10 @@ def pairwise_sq_distances(a, b):
 # %% [markdown]
 # ## one_hot
 # Integer labels of any shape to a float32 one-hot tensor of shape
-# `labels.shape + [depth]`.
+# `labels.shape + [depth]`. Write it with TensorFlow ops: it must also work inside a
+# `tf.function` whose labels have an unknown shape. There the labels are a symbolic tensor
+# with no value yet, so `labels.numpy()` and NumPy indexing (`np.eye(depth)[labels]`)
+# cannot work, although they do in eager mode.
 
 # %%
 def one_hot(labels, depth):

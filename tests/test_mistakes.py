@@ -13,6 +13,7 @@ import pytest
 
 from autograder import COURSE_ROOT
 from autograder.course import load_course
+from autograder.outcomes import INTERNAL_ERROR
 from tests.conftest import load_mistakes
 
 MISTAKES = load_mistakes()
@@ -35,6 +36,7 @@ def test_mistake_is_caught_with_its_message(mistake, tmp_path_factory):
     result = results[mistake["id"]]
     assert result["status"] == mistake.get("status", "failed"), result
     assert mistake["message"].lower() in result["message"].lower(), result["message"]
+    assert not result["message"].startswith(INTERNAL_ERROR), result["message"]
 
 
 def test_every_check_is_caught_by_some_mistake():

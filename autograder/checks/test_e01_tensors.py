@@ -107,21 +107,41 @@ def test_pairwise_sq_distances_works_in_tf_function_with_unknown_sizes(probe, rn
         raise Incorrect(f"with an input_signature it should trace once, but traced {result['traces']} times")
 
 
+def _one_hot_mistakes(labels, depth):
+    # The largest label stays below depth - 1, so `max(labels) + 1` as depth gets caught.
+    return {f"the last axis must have `depth` ({depth}) entries, not max(labels) + 1":
+            np.eye(int(labels.max()) + 1)[labels]}
+
+
+def _label_shapes(rng):
+    return [[int(rng.integers(3, 9))], [3, int(rng.integers(2, 5))], []]
+
+
 def test_one_hot_matches_numpy_for_any_shape(probe, rng):
     depth = int(rng.integers(5, 10))
-    # The largest label stays below depth - 1, so `max(labels) + 1` as depth gets caught.
-    for shape in ([int(rng.integers(3, 9))], [3, int(rng.integers(2, 5))], []):
+    for shape in _label_shapes(rng):
         labels = rng.integers(0, depth - 2, size=shape)
         out = probe.one_hot(labels=labels, depth=depth)["value"]
-        expected = np.eye(depth)[labels]
-        expect_close(out, expected, f"one_hot of labels with shape {tuple(shape)}, depth {depth}", mistakes={
-            f"the last axis must have `depth` ({depth}) entries, not max(labels) + 1":
-                np.eye(int(labels.max()) + 1)[labels],
-        })
+        expect_close(out, np.eye(depth)[labels], f"one_hot of labels with shape {tuple(shape)}, depth {depth}",
+                     mistakes=_one_hot_mistakes(labels, depth))
 
 
 def test_one_hot_is_float32(probe, rng):
     depth = int(rng.integers(3, 8))
-    result = probe.one_hot(labels=rng.integers(0, depth, size=6), depth=depth)
+    labels = rng.integers(0, depth, size=6)
+    result = probe.one_hot(labels=labels, depth=depth)
     if result["dtype"] != "float32":
         raise Incorrect(f"one_hot returned {result['dtype']}; it must be float32")
+    # A float32 tensor of the right shape alone earns nothing: its values must be right too.
+    expect_close(result["value"], np.eye(depth)[labels], f"one_hot of {labels.tolist()} with depth {depth}")
+
+
+def test_one_hot_works_in_tf_function_with_unknown_shape(probe, rng):
+    depth = int(rng.integers(4, 9))
+    label_sets = [rng.integers(0, depth - 2, size=shape) for shape in _label_shapes(rng)]
+    result = probe.one_hot_in_graph(label_sets=label_sets, depth=depth)
+    for labels, out, dtype in zip(label_sets, result["values"], result["dtypes"]):
+        what = f"one_hot in tf.function for labels of shape {labels.shape}, depth {depth}"
+        expect_close(out, np.eye(depth)[labels], what, mistakes=_one_hot_mistakes(labels, depth))
+        if dtype != "float32":
+            raise Incorrect(f"{what} returned {dtype}; it must be float32")

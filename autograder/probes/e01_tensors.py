@@ -37,7 +37,7 @@ def standardize_in_graph(sub, batches):
     columns = batches[0].shape[1]
     sub.standardize(tf.constant(batches[0], tf.float32))  # a blank raises here, eagerly
     graph_fn = tf.function(sub.standardize, input_signature=[tf.TensorSpec([None, columns], tf.float32)])
-    outputs = [as_array(_in_graph(graph_fn, "standardize", batch), "standardize") for batch in batches]
+    outputs = [as_array(_in_graph(graph_fn, "standardize", UNKNOWN_ROWS, batch), "standardize") for batch in batches]
     return {"values": outputs, "traces": graph_fn.experimental_get_tracing_count()}
 
 
@@ -52,7 +52,7 @@ def pairwise_in_graph(sub, pairs):
     sub.pairwise_sq_distances(tf.constant(pairs[0][0], tf.float32), tf.constant(pairs[0][1], tf.float32))
     spec = tf.TensorSpec([None, dim], tf.float32)
     graph_fn = tf.function(sub.pairwise_sq_distances, input_signature=[spec, spec])
-    outputs = [as_array(_in_graph(graph_fn, "pairwise_sq_distances", a, b), "pairwise_sq_distances")
+    outputs = [as_array(_in_graph(graph_fn, "pairwise_sq_distances", UNKNOWN_ROWS, a, b), "pairwise_sq_distances")
                for a, b in pairs]
     return {"values": outputs, "traces": graph_fn.experimental_get_tracing_count()}
 
@@ -62,14 +62,31 @@ def one_hot(sub, labels, depth):
     return {"value": as_array(out, "one_hot"), "dtype": dtype_name(out)}
 
 
-def _in_graph(graph_fn, name, *arrays):
+def one_hot_in_graph(sub, label_sets, depth):
+    """Runs one_hot under tf.function whose labels have an unknown shape (rank included)."""
+    depth = int(depth)
+    sub.one_hot(tf.constant(label_sets[0], tf.int32), depth)  # a blank raises here, eagerly
+    graph_fn = tf.function(lambda labels: sub.one_hot(labels, depth),
+                           input_signature=[tf.TensorSpec(None, tf.int32)])
+    outputs = [_in_graph(graph_fn, "one_hot", UNKNOWN_SHAPE, np.asarray(labels, np.int32)) for labels in label_sets]
+    return {"values": [as_array(out, "one_hot") for out in outputs], "dtypes": [dtype_name(out) for out in outputs]}
+
+
+UNKNOWN_ROWS = "an unknown number of rows"
+UNKNOWN_SHAPE = "labels of unknown shape"
+
+
+def _in_graph(graph_fn, name, unknown, *arrays):
+    """graph_fn on tensors of `arrays` (float arrays as float32, integer arrays as int32)."""
+    tensors = [tf.constant(array, tf.int32 if np.asarray(array).dtype.kind in "iu" else tf.float32)
+               for array in arrays]
     try:
-        return graph_fn(*[tf.constant(array, tf.float32) for array in arrays])
+        return graph_fn(*tensors)
     except Exception as error:
         first = str(error).strip().splitlines()
         reason = first[-1] if first else type(error).__name__
         raise ProbeFailure(
-            f"{name} works eagerly but fails inside tf.function with an unknown number of rows "
-            f"({type(error).__name__}: {reason.strip()}). Inside a graph there is no .numpy(), NumPy "
-            "functions cannot take symbolic tensors, and a Python loop over rows cannot run when their "
-            "number is None: use TensorFlow ops and broadcasting.") from None
+            f"{name} works eagerly but fails inside tf.function with {unknown} "
+            f"({type(error).__name__}: {reason.strip()[:300]}). Inside a graph a tensor is symbolic: it has no "
+            "value yet, so there is no .numpy(), NumPy functions and indexing cannot take it, and a Python loop "
+            "over rows cannot run when their number is None. Use TensorFlow ops and broadcasting.") from None
