@@ -1,5 +1,11 @@
 """Checks for e08_tf_function: traced_and_executed, PREDICTED_TRACES, call_without_retracing,
-mean_any_length, collatz_steps."""
+mean_any_length, collatz_steps.
+
+Trace counts, op types and the truth of the notes' sequence come from a clean worker that
+never imports the submission (`probe.clean`): it reads the traces the submission's process
+saved and runs them on inputs that process never saw. A check that counts traces runs the
+submission in a process of its own (`probe.fresh`), so it counts only its own traces.
+"""
 import numpy as np
 
 from autograder.expect import expect_close, expect_equal, numbers
@@ -29,18 +35,28 @@ def _calls(rng):
     return [["int32", ints[0]], ["int32", ints[1]], ["float32", floats[0]], ["float32", floats[1]], ["int32", ints[2]]]
 
 
-def test_traced_and_executed_traces_once_per_dtype(probe, rng):
+def _saved(probe, scratch_dir, inputs):
+    """What the clean worker reads from the traces saved in scratch_dir/traces."""
+    return probe.clean.saved_function(export_dir=str(scratch_dir / "traces"), inputs=inputs)
+
+
+def test_traced_and_executed_traces_once_per_dtype(probe, rng, scratch_dir):
     calls = _calls(rng)
-    result = probe.traced_and_executed(calls=calls)
+    result = probe.traced_and_executed(calls=calls, export_dir=str(scratch_dir / "traces"))
     for (kind, value), out in zip(calls, result["results"]):
         expect_close(out, value + 1, f"traced_and_executed({kind} {value})", mistakes={
             "it returns x itself: return x + 1": value})
-    expected = [True, False, True, False, False]
-    if result["traced"] != expected or result["count"] != 2:
+    replay = [["int32", int(rng.integers(100, 200))], ["float32", float(rng.integers(100, 200)) + 0.5]]
+    saved = _saved(probe, scratch_dir, replay)
+    for (kind, value), out in zip(replay, saved["outputs"]):
+        if out is None:
+            raise Incorrect(f"the saved traces of traced_and_executed do not accept a {kind} scalar")
+        expect_close(out, value + 1, f"the saved trace of traced_and_executed on a {kind} scalar")
+    if saved["count"] != 2:
         shown = ", ".join(f"{kind} {value}: {'traced' if t else 'reused'}"
                           for (kind, value), t in zip(calls, result["traced"]))
         raise Incorrect(f"a tf.function should trace once per dtype here (experimental_get_tracing_count() = 2), "
-                        f"but it traced {result['count']} times ({shown})")
+                        f"but it traced {saved['count']} times ({shown})")
 
 
 def _number(line):
@@ -50,9 +66,9 @@ def _number(line):
         return None
 
 
-def test_traced_and_executed_prints_traced_when_tracing_and_x_on_every_call(probe, rng):
+def test_traced_and_executed_prints_traced_when_tracing_and_x_on_every_call(probe, rng, scratch_dir):
     calls = _calls(rng)
-    result = probe.traced_and_executed(calls=calls)
+    result = probe.traced_and_executed(calls=calls, export_dir=str(scratch_dir / "traces"))
     lines = [line.strip() for line in result["stdout"].splitlines() if line.strip()]
     expected = ["traced", calls[0][1], calls[1][1], "traced", calls[2][1], calls[3][1], calls[4][1]]
     traced_lines = sum(line == "traced" for line in lines)
@@ -79,13 +95,21 @@ def test_traced_and_executed_prints_traced_when_tracing_and_x_on_every_call(prob
         raise Incorrect("it prints x + 1: print the argument x itself")
     if printed != expected:
         raise Incorrect(f"standard output should be {expected} for the calls {calls}, got {lines}")
+    # The values printed on every call are printed by the graph itself: replayed in a clean
+    # worker, the saved traces print them again.
+    replay = [["int32", int(rng.integers(100, 200))], ["float32", float(rng.integers(100, 200)) + 0.5]]
+    replayed = [_number(line.strip()) for line in _saved(probe, scratch_dir, replay)["stdout"].splitlines()
+                if line.strip()]
+    if replayed != [value for _, value in replay]:
+        raise Incorrect(f"run again from its saved graph, traced_and_executed printed {replayed} for the values "
+                        f"{[value for _, value in replay]}: print x with tf.print(x, output_stream=sys.stdout)")
 
 
 # --- PREDICTED_TRACES ---------------------------------------------------------------------
 
 def test_predicted_traces_match_a_real_run_of_the_notes_sequence(probe):
-    result = probe.predicted_traces()
-    predicted, truth = result["predicted"], result["truth"]
+    predicted = probe.predicted_traces()["predicted"]
+    truth = probe.clean.notes_truth()["truth"]  # never from the submission's process
     if len(predicted) != len(truth):
         raise Incorrect(f"PREDICTED_TRACES should hold {len(truth)} booleans, one per call of the notes' "
                         f"sequence; it holds {len(predicted)}")
@@ -107,10 +131,7 @@ def _values(rng):
     return [values[i] for i in rng.permutation(len(values))]
 
 
-def test_call_without_retracing_returns_fn_of_each_value(probe, rng):
-    values = _values(rng)
-    slope, intercept = float(rng.uniform(0.5, 3)), float(rng.uniform(-2, 2))
-    result = probe.call_without_retracing(values=values, slope=slope, intercept=intercept)
+def _affine_results(result, values, slope, intercept):
     expected = [slope * v + intercept for v in values]
     out = [numbers(item, "each result") for item in result["results"]]
     if len(out) != len(values):
@@ -121,45 +142,68 @@ def test_call_without_retracing_returns_fn_of_each_value(probe, rng):
                  f"{intercept:.3g}")
 
 
-def test_call_without_retracing_traces_once(probe, rng):
+def test_call_without_retracing_returns_fn_of_each_value(probe, rng, scratch_dir):
     values = _values(rng)
-    result = probe.call_without_retracing(values=values, slope=2.0, intercept=1.0)
-    traces = result["traces"]
-    if result["count"] == 1:
+    slope, intercept = float(rng.uniform(0.5, 3)), float(rng.uniform(-2, 2))
+    result = probe.call_without_retracing(values=values, slope=slope, intercept=intercept,
+                                          export_dir=str(scratch_dir / "traces"))
+    _affine_results(result, values, slope, intercept)
+
+
+def test_call_without_retracing_traces_once(probe, rng, scratch_dir):
+    values = _values(rng)
+    slope, intercept = float(rng.uniform(0.5, 3)), float(rng.uniform(-2, 2))
+    result = probe.call_without_retracing(values=values, slope=slope, intercept=intercept,
+                                          export_dir=str(scratch_dir / "traces"))
+    _affine_results(result, values, slope, intercept)  # one trace counts only with the right results
+    traces, count = result["traces"], _saved(probe, scratch_dir, [])["count"]
+    if count == 1:
         return
     if any(trace.startswith("Python") for trace in traces):
-        raise Incorrect(f"Python numbers passed straight in: fn traced {result['count']} times for {len(values)} "
+        raise Incorrect(f"Python numbers passed straight in: fn traced {count} times for {len(values)} "
                         "values, because each new Python number is a new signature. Pass "
                         "tf.constant(v, dtype=tf.float32)")
     if any(not trace.startswith("float32") for trace in traces):
-        raise Incorrect(f"fn traced {result['count']} times, with inputs {traces}: an int becomes an int32 tensor "
+        raise Incorrect(f"fn traced {count} times, with inputs {traces}: an int becomes an int32 tensor "
                         "(tf.constant(3) is int32) and NumPy's floats are float64. Pass dtype=tf.float32")
-    raise Incorrect(f"fn traced {result['count']} times (inputs {traces}); it should trace once")
+    raise Incorrect(f"fn traced {count} times (inputs {traces}); it should trace once")
 
 
 # --- mean_any_length ----------------------------------------------------------------------
 
-def test_mean_any_length_matches_numpy(probe, rng):
-    vectors = [rng.normal(loc=rng.uniform(-3, 3), size=int(n)) for n in rng.choice(np.arange(1, 40), 4, replace=False)]
-    result = probe.mean_any_length(vectors=vectors)
-    for vector, out, dtype in zip(vectors, result["outputs"], result["dtypes"]):
-        expect_close(out, vector.mean(), f"mean_any_length of a vector of length {len(vector)}", mistakes={
+def _expect_means(vectors, outputs, dtypes, where=""):
+    for vector, out, dtype in zip(vectors, outputs, dtypes):
+        expect_close(out, vector.mean(), f"mean_any_length of a vector of length {len(vector)}{where}", mistakes={
             "it sums: return the mean, tf.reduce_mean(x)": vector.sum()})
         if dtype != "float32":
             raise Incorrect(f"mean_any_length returned {dtype}; it should be a float32 scalar")
 
 
-def test_mean_any_length_traces_once_for_all_lengths(probe, rng):
-    lengths = sorted(int(n) for n in rng.choice(np.arange(1, 200), size=6, replace=False))
-    result = probe.mean_any_length(vectors=[rng.normal(size=n) for n in lengths])
-    count = result["count"]
+def test_mean_any_length_matches_numpy(probe, rng, scratch_dir):
+    vectors = [rng.normal(loc=rng.uniform(-3, 3), size=int(n)) for n in rng.choice(np.arange(1, 40), 4, replace=False)]
+    result = probe.mean_any_length(vectors=vectors, export_dir=str(scratch_dir / "traces"))
+    _expect_means(vectors, result["outputs"], result["dtypes"])
+
+
+def test_mean_any_length_traces_once_for_all_lengths(probe, rng, scratch_dir):
+    lengths = rng.choice(np.arange(1, 400), size=9, replace=False)
+    seen, unseen = [rng.normal(size=int(n)) for n in lengths[:6]], [rng.normal(size=int(n)) for n in lengths[6:]]
+    # In a process of its own, so that only this check's calls are counted.
+    result = probe.fresh.mean_any_length(vectors=seen, export_dir=str(scratch_dir / "traces"))
+    _expect_means(seen, result["outputs"], result["dtypes"])  # one trace counts only with the right means
+    saved = _saved(probe, scratch_dir, [["float32", v.tolist()] for v in unseen])
+    count = saved["count"]
     if count == 2:
         raise Incorrect("it traced twice: reduce_retracing=True makes the second trace generic, but one trace is "
                         "required. Give an input_signature=[tf.TensorSpec(shape=[None], dtype=tf.float32)]")
     if count > 2:
-        raise Incorrect(f"it traced {count} times for {len(lengths)} lengths: every new shape traces a plain "
+        raise Incorrect(f"it traced {count} times for {len(seen)} lengths: every new shape traces a plain "
                         "tf.function again. Give an input_signature with shape [None]")
     expect_equal(count, 1, "the number of traces of mean_any_length")
+    if None in saved["outputs"]:
+        raise Incorrect("its one trace does not accept vectors of other lengths: give an input_signature with "
+                        "shape [None]")
+    _expect_means(unseen, saved["outputs"], ["float32"] * len(unseen), " (its saved trace, on a new length)")
 
 
 # --- collatz_steps ------------------------------------------------------------------------
@@ -176,12 +220,9 @@ def _ns(rng):
     return [1, 2] + [int(n) for n in rng.choice(np.arange(3, 10_000), size=5, replace=False)]
 
 
-def test_collatz_steps_counts_the_steps_to_1(probe, rng):
-    ns = _ns(rng)
-    ns = [ns[i] for i in rng.permutation(len(ns))]
-    result = probe.collatz_steps(ns=ns)
+def _expect_collatz(ns, results):
     expected = [_collatz(n) for n in ns]
-    expect_close(np.array([numbers(r, "collatz_steps(n)") for r in result["results"]]), expected,
+    expect_close(np.array([numbers(r, "collatz_steps(n)") for r in results]), expected,
                  f"collatz_steps for n = {ns}", mistakes={
                      "it counts the starting number too: count the steps (n = 1 takes 0 steps)":
                          [s + 1 for s in expected],
@@ -189,12 +230,25 @@ def test_collatz_steps_counts_the_steps_to_1(probe, rng):
                  })
 
 
-def test_collatz_steps_is_a_graph_loop_traced_once(probe, rng):
-    result = probe.collatz_steps(ns=_ns(rng))
-    if not {"While", "StatelessWhile"} & set(result["op_types"]):
-        raise Incorrect(f"the traced graph has no While op ({result['num_ops']} ops): the loop was unrolled while "
-                        "tracing (a Python loop over Python values, such as range(...), runs at trace time). Write "
-                        "`while n > 1:` with n a tensor, so that AutoGraph makes it a tf.while_loop")
-    if result["count"] != 1:
-        raise Incorrect(f"collatz_steps traced {result['count']} times for int32 scalars; one trace should serve "
+def test_collatz_steps_counts_the_steps_to_1(probe, rng, scratch_dir):
+    ns = _ns(rng)
+    ns = [ns[i] for i in rng.permutation(len(ns))]
+    _expect_collatz(ns, probe.collatz_steps(ns=ns, export_dir=str(scratch_dir / "traces"))["results"])
+
+
+def test_collatz_steps_is_a_graph_loop_traced_once(probe, rng, scratch_dir):
+    ns = _ns(rng)
+    result = probe.fresh.collatz_steps(ns=ns, export_dir=str(scratch_dir / "traces"))
+    _expect_collatz(ns, result["results"])  # a graph loop counts only when it counts the right steps
+    unseen = [int(n) for n in rng.choice(np.arange(10_000, 100_000), size=3, replace=False)]
+    saved = _saved(probe, scratch_dir, [["int32", n] for n in unseen])
+    if not {"While", "StatelessWhile"} & set(saved["op_types"]):
+        raise Incorrect(f"the traced graph has no While op ({len(saved['op_types'])} op types): the loop was "
+                        "unrolled while tracing (a Python loop over Python values, such as range(...), runs at trace "
+                        "time). Write `while n > 1:` with n a tensor, so that AutoGraph makes it a tf.while_loop")
+    if saved["count"] != 1:
+        raise Incorrect(f"collatz_steps traced {saved['count']} times for int32 scalars; one trace should serve "
                         "every n")
+    if None in saved["outputs"]:
+        raise Incorrect("its one trace does not accept every int32 scalar n")
+    _expect_collatz(unseen, saved["outputs"])

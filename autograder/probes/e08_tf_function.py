@@ -1,4 +1,12 @@
-"""Probes for e08_tf_function (run in the worker)."""
+"""Probes for e08_tf_function (run in the worker).
+
+Evidence about tracing is not taken from the submission's process, which can patch this
+module or TensorFlow: the probes that run the submission save the tf.function they called
+with `tf.saved_model.save` (`_export`), and `saved_function`, run in a clean worker that
+never imports the submission, reads what was traced from that folder (one concrete
+function per trace, the graph's op types) and runs the saved graph on inputs that the
+submission's process never saw. The truth of the notes' sequence is computed there too.
+"""
 import contextlib
 import os
 import sys
@@ -6,6 +14,7 @@ import tempfile
 
 import numpy as np
 import tensorflow as tf
+from tensorflow.core.protobuf import saved_model_pb2
 
 from autograder.engine.probing import ProbeFailure, as_array, dtype_name, type_name
 
@@ -60,9 +69,10 @@ def _tensor(kind, value):
     return tf.constant(value, dtype=kind)
 
 
-def traced_and_executed(sub, calls):
+def traced_and_executed(sub, calls, export_dir):
     """Runs `calls` ([kind, value] pairs) on a fresh tf.function made from the submission's
-    Python body (so earlier calls in this process do not count), capturing the output."""
+    Python body (so earlier calls in this process do not count), capturing the output; then
+    saves that function's traces into `export_dir`."""
     fn = _tf_function(sub.traced_and_executed, "traced_and_executed", "decorate it with @tf.function")
     fresh = tf.function(fn.python_function)
     traced, results, output = [], [], {}
@@ -72,15 +82,22 @@ def traced_and_executed(sub, calls):
             result = fresh(_tensor(kind, value))
             traced.append(fresh.experimental_get_tracing_count() > before)
             results.append(as_array(result, "traced_and_executed(x)"))
-    return {"traced": traced, "count": fresh.experimental_get_tracing_count(), "results": results, **output}
+    count = fresh.experimental_get_tracing_count()
+    with _captured({}):  # saving may trace the body again: its print is not the submission's output
+        _export(export_dir, fresh)
+    return {"traced": traced, "count": count, "results": results, **output}
 
 
 def predicted_traces(sub):
-    """The submission's PREDICTED_TRACES, and the truth: the notes' sequence run on a fresh
-    tf.function in this process."""
+    """The submission's PREDICTED_TRACES (the truth comes from `notes_truth`)."""
     predicted = _answer(sub, "PREDICTED_TRACES")
     if not isinstance(predicted, (list, tuple)) or not all(isinstance(item, (bool, np.bool_)) for item in predicted):
         raise ProbeFailure(f"PREDICTED_TRACES must be a list of True/False, one per call; it is {predicted!r:.200}")
+    return {"predicted": [bool(item) for item in predicted]}
+
+
+def notes_truth(sub):
+    """Run in a clean worker (sub is None): the notes' sequence on a fresh tf.function."""
 
     @tf.function
     def f(x):
@@ -91,10 +108,10 @@ def predicted_traces(sub):
         before = f.experimental_get_tracing_count()
         f(_tensor(kind, value))
         truth.append(f.experimental_get_tracing_count() > before)
-    return {"predicted": [bool(item) for item in predicted], "truth": truth}
+    return {"truth": truth}
 
 
-def call_without_retracing(sub, values, slope, intercept):
+def call_without_retracing(sub, values, slope, intercept, export_dir):
     """Calls the submission with a fresh tf.function that records what each trace saw."""
     seen = []
 
@@ -106,11 +123,12 @@ def call_without_retracing(sub, values, slope, intercept):
     results = sub.call_without_retracing(fn, list(values))
     if not isinstance(results, (list, tuple)):
         raise ProbeFailure(f"call_without_retracing must return a list, not {type_name(results)}")
+    _export(export_dir, fn)
     return {"results": [as_array(item, "each result") for item in results], "traces": seen,
             "count": fn.experimental_get_tracing_count()}
 
 
-def mean_any_length(sub, vectors):
+def mean_any_length(sub, vectors, export_dir):
     fn = _tf_function(_answer(sub, "mean_any_length"), "mean_any_length",
                       "decorate it with @tf.function and an input_signature")
     outputs, dtypes = [], []
@@ -118,10 +136,11 @@ def mean_any_length(sub, vectors):
         out = fn(tf.constant(vector, tf.float32))
         outputs.append(as_array(out, "mean_any_length(x)"))
         dtypes.append(dtype_name(out))
+    _export(export_dir, fn)
     return {"outputs": outputs, "dtypes": dtypes, "count": fn.experimental_get_tracing_count()}
 
 
-def collatz_steps(sub, ns):
+def collatz_steps(sub, ns, export_dir):
     fn = _tf_function(sub.collatz_steps, "collatz_steps",
                       "decorate it with @tf.function so that AutoGraph turns the while loop into a graph loop")
     results = []
@@ -136,7 +155,78 @@ def collatz_steps(sub, ns):
                 f"collatz_steps fails on an int32 tensor inside tf.function ({type(error).__name__}: "
                 f"{lines[-1].strip() if lines else ''}). A graph has no Python values: keep n a tensor (no int(n), "
                 "no .numpy()), and let AutoGraph convert the while loop (it is off with autograph=False)") from None
-    count = fn.experimental_get_tracing_count()
-    graph = fn.get_concrete_function(tf.TensorSpec([], tf.int32)).graph
-    op_types = sorted({op.type for op in graph.get_operations()})
-    return {"results": results, "count": count, "op_types": op_types, "num_ops": len(graph.get_operations())}
+    _export(export_dir, fn)
+    return {"results": results, "count": fn.experimental_get_tracing_count()}
+
+
+# --- evidence recomputed in a clean worker ----------------------------------------------
+
+def _export(export_dir, fn):
+    """Saves every trace of the tf.function `fn` (one concrete function each) as `fn`."""
+    holder = tf.Module()
+    holder.fn = fn
+    try:
+        tf.saved_model.save(holder, export_dir)
+    except Exception as error:
+        lines = str(error).strip().splitlines()
+        raise ProbeFailure(f"the traces of your tf.function could not be saved for the grader to inspect "
+                           f"({type(error).__name__}: {lines[0] if lines else ''})") from None
+
+
+# Op types a saved graph of this topic never needs and the clean worker refuses to run:
+# files, readers and data pipelines, Python callbacks, checkpoint I/O, summaries.
+_REFUSED_OP_PARTS = ("File", "Reader", "Dataset", "Iterator", "Py", "Save", "Restore", "Summary", "Writer",
+                     "Checkpoint", "Shard")
+
+
+def _saved_graph(export_dir):
+    """(number of concrete functions of `fn`, op types of every graph they reach)."""
+    with open(os.path.join(export_dir, "saved_model.pb"), "rb") as file:
+        saved = saved_model_pb2.SavedModel.FromString(file.read(64 << 20))
+    meta = saved.meta_graphs[0]
+    nodes = meta.object_graph_def.nodes
+    names = [nodes[child.node_id].function.concrete_functions for child in nodes[0].children
+             if child.local_name == "fn" and nodes[child.node_id].WhichOneof("kind") == "function"]
+    if len(names) != 1:
+        raise ProbeFailure("the saved folder holds no traced function")
+    library = {function.signature.name: function for function in meta.graph_def.library.function}
+    reached, todo, op_types, print_streams = set(), list(names[0]), set(), set()
+    while todo:
+        name = todo.pop()
+        if name in reached or name not in library:
+            continue
+        reached.add(name)
+        for node in library[name].node_def:
+            op_types.add(node.op)
+            if node.op == "PrintV2":
+                print_streams.add(node.attr["output_stream"].s.decode(errors="replace"))
+            for value in node.attr.values():
+                todo += [value.func.name] if value.func.name else [f.name for f in value.list.func]
+    return len(names[0]), op_types, print_streams
+
+
+def _refused(op_types, print_streams):
+    refused = sorted(op for op in op_types if any(part in op for part in _REFUSED_OP_PARTS))
+    refused += [f"PrintV2 to {stream!r}" for stream in sorted(print_streams) if stream not in ("stdout", "stderr")]
+    return refused
+
+
+def saved_function(sub, export_dir, inputs):
+    """Run in a clean worker (sub is None): what the submission's process traced, read
+    from `export_dir`, and the saved graph run on `inputs` ([dtype, value] pairs, the value
+    a number or a list) with its standard output captured."""
+    count, op_types, print_streams = _saved_graph(export_dir)
+    refused = _refused(op_types, print_streams)
+    if refused:
+        raise ProbeFailure(f"the traced graph holds operations the grader does not run: {', '.join(refused)}")
+    fn = tf.saved_model.load(export_dir).fn
+    outputs, errors, output = [], [], {}
+    with _captured(output):
+        for dtype, value in inputs:
+            try:
+                outputs.append(np.asarray(fn(tf.constant(value, dtype)).numpy(), dtype=np.float64))
+                errors.append(None)
+            except Exception as error:  # no saved trace accepts this input
+                outputs.append(None)
+                errors.append(type(error).__name__)
+    return {"count": count, "op_types": sorted(op_types), "outputs": outputs, "errors": errors, **output}
