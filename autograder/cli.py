@@ -4,7 +4,8 @@
     generate [--check]            exercises/ and notebooks/ from solutions/
     nbgrader-course DIR           an nbgrader course (config, source/<topic>/<topic>.ipynb)
     grade SUBMISSIONS --out OUT [--jobs N] [--topics ...]   grade a class (grading/batch.py)
-    release DIR                   the student repository, without solutions or hidden checks
+    release DIR [--github-classroom]   the student repository, without solutions or hidden checks
+    gradescope OUT.zip [--topics ...] [--lang zh]   a Gradescope autograder package (platforms/)
     watch [--manual]              self-study loop: re-check on save; keys h n l r q (selfstudy/)
     progress | hint EXERCISE | reset EXERCISE    the same without the full-screen loop
 
@@ -14,6 +15,7 @@ Each command lives in a small function here or in its own module; add new ones t
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -35,14 +37,16 @@ def cmd_check(args) -> int:
     from autograder.report import UI, print_report, write_json
     from autograder.run import run_checks
 
+    from autograder.selfstudy.commands import warn_about_folder
+    from autograder.selfstudy.lookup import find_topics
+
     course = load_course()
     try:
-        topics = [course.topic(key) for key in args.topics] if args.topics else course.topics
-    except KeyError as unknown:
+        topics = find_topics(course, args.topics, args.lang)
+    except LookupError as unknown:
         print(unknown.args[0], file=sys.stderr)
         return 2
-    if not args.submission.is_dir():
-        print(f"submission folder {args.submission} does not exist", file=sys.stderr)
+    if not warn_about_folder(args.submission, topics, args.lang):
         return 2
     run = run_checks(args.submission, topics, only=args.only, seed=args.seed, timeout_scale=args.timeout_scale)
     if not run.checks:
@@ -85,18 +89,38 @@ def cmd_grade(args) -> int:
     except KeyError as unknown:
         print(unknown.args[0], file=sys.stderr)
         return 2
+    roster = None
+    if args.roster:
+        from autograder.platforms.canvas import RosterError, read_roster
+        try:
+            roster = read_roster(args.roster)
+        except RosterError as error:
+            print(error, file=sys.stderr)
+            return 2
     return grade(Options(submissions=args.submissions, out=args.out, jobs=min(max(1, args.jobs), 64), topics=topics,
                          students=args.student, db=args.db, timeout_scale=args.timeout_scale,
                          submission_timeout=args.submission_timeout, sandbox=not args.no_sandbox,
                          bwrap=not args.no_bwrap,
-                         memory_gb=args.memory_gb, cpu_seconds=args.cpu_seconds, lang=args.lang))
+                         memory_gb=args.memory_gb, cpu_seconds=args.cpu_seconds, lang=args.lang, roster=roster))
 
 
 def cmd_release(args) -> int:
     from autograder.grading.release import release
 
-    for path in release(args.directory):
+    for path in release(args.directory, github_classroom=args.github_classroom):
         print(f"wrote {path}")
+    return 0
+
+
+def cmd_gradescope(args) -> int:
+    from autograder.platforms.gradescope import build_package
+
+    try:
+        members = build_package(args.zip, args.topics, args.lang, args.weak_sandbox)
+    except KeyError as unknown:
+        print(unknown.args[0], file=sys.stderr)
+        return 2
+    print(f"wrote {args.zip} ({len(members)} files): upload it as the assignment's autograder")
     return 0
 
 
@@ -135,11 +159,22 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--no-sandbox", action="store_true", help="only limits and timeouts (trusted code)")
     grade.add_argument("--no-bwrap", action="store_true", help="every other layer, without bubblewrap")
     grade.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the feedback pages")
+    grade.add_argument("--roster", type=Path, help="CSV mapping student folders to Canvas IDs (column 'folder')")
     grade.set_defaults(run=cmd_grade)
 
     release = commands.add_parser("release", help="write the student repository (no solutions, no hidden checks)")
     release.add_argument("directory", type=Path, help="where to write it (must not exist or be empty)")
+    release.add_argument("--github-classroom", action="store_true",
+                         help="also write .github/workflows/classroom.yml: one autograded test per topic")
     release.set_defaults(run=cmd_release)
+
+    gradescope = commands.add_parser("gradescope", help="write a Gradescope autograder package (instructors)")
+    gradescope.add_argument("zip", type=Path, help="the .zip to write")
+    gradescope.add_argument("--topics", nargs="+", help="topic ids or names (default: all)")
+    gradescope.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the results")
+    gradescope.add_argument("--weak-sandbox", action="store_true",
+                            help="grade without bubblewrap, where the container cannot run it")
+    gradescope.set_defaults(run=cmd_gradescope)
 
     from autograder.selfstudy import add_commands  # watch, progress, hint, reset (self-study)
     add_commands(commands, add_submission_options)
@@ -148,4 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "lang", None):  # the workers describe errors in the student's language too
+        from autograder.engine.errortext import LANGUAGE_VARIABLE
+        os.environ[LANGUAGE_VARIABLE] = args.lang
     return args.run(args)

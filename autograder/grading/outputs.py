@@ -5,6 +5,7 @@
     junit.xml                         one <testsuite> per student, one <testcase> per check
     feedback/<student>.html           a self-contained page: each failed check's message and hints
     summary.html                      the class: score distribution per topic, most-failed checks
+    canvas.csv                        Canvas's gradebook import (platforms/canvas.py; --roster maps IDs)
 
     write_all(book, Path("out"), load_course(), lang="en")
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from autograder.course import Course
 from autograder.grading.gradebook import Graded, Gradebook
+from autograder.platforms import canvas, gradescope
 from autograder.report import UI
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1f2328}
@@ -43,7 +45,8 @@ def _score(graded: Graded, topic: str | None = None) -> tuple[int, int]:
     return sum(r["points"] for r in chosen), sum(r["max_points"] for r in chosen)
 
 
-def write_all(book: Gradebook, out: Path, course: Course, lang: str = "en") -> list[str]:
+def write_all(book: Gradebook, out: Path, course: Course, lang: str = "en",
+              roster: dict[str, dict[str, str]] | None = None) -> list[str]:
     out.mkdir(parents=True, exist_ok=True)
     class_ = book.graded()
     order = {check.id: index for index, check in enumerate(course.checks)}
@@ -52,11 +55,14 @@ def write_all(book: Gradebook, out: Path, course: Course, lang: str = "en") -> l
     topics = [topic for topic in course.topics if any(r["topic"] == topic.id for g in class_ for r in g.results)]
     write_csv(class_, topics, out / "grades.csv")
     for graded in class_:
-        write_gradescope(graded, course, out / "gradescope" / graded.student / "results.json")
+        write_gradescope(graded, course, out / "gradescope" / graded.student / "results.json", lang)
         write_feedback(graded, course, lang, out / "feedback" / f"{graded.student}.html")
     write_junit(class_, out / "junit.xml")
     write_summary(class_, topics, course, lang, out / "summary.html")
-    return ["grades.csv", "gradescope/*/results.json", "junit.xml", "feedback/*.html", "summary.html"]
+    unknown = canvas.write_canvas(class_, topics, out / "canvas.csv", roster)   # platforms/canvas.py
+    canvas_note = f"canvas.csv ({len(unknown)} not in the roster: {', '.join(unknown)})" if roster and unknown \
+        else "canvas.csv"
+    return ["grades.csv", "gradescope/*/results.json", "junit.xml", "feedback/*.html", "summary.html", canvas_note]
 
 
 def write_csv(class_: list[Graded], topics, path: Path) -> None:
@@ -68,24 +74,10 @@ def write_csv(class_: list[Graded], topics, path: Path) -> None:
                              graded.seed, graded.files_hash])
 
 
-def write_gradescope(graded: Graded, course: Course, path: Path) -> None:
-    tests = []
-    for number, result in enumerate(graded.results, 1):
-        check = _check(course, result)
-        hidden = check is not None and check.hidden
-        title = f"{result['topic']} · {result['exercise']}: {_readable(result['name'], result['exercise'])}"
-        tests.append({"name": title,
-                      "number": str(number), "score": result["points"], "max_score": result["max_points"],
-                      "status": "passed" if result["status"] == "passed" else "failed",
-                      "output": "" if result["status"] == "passed" else f"[{result['status']}] {result['message']}",
-                      "tags": [result["topic"], result["exercise"]] + (["hidden"] if hidden else []),
-                      "visibility": "after_published" if hidden else "visible"})
-    score, _ = _score(graded)
+def write_gradescope(graded: Graded, course: Course, path: Path, lang: str = "en") -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"score": score, "execution_time": round(graded.duration_s, 1),
-                                "output": f"Graded with seed {graded.seed}. {graded.notes}".strip(),
-                                "visibility": "visible", "stdout_visibility": "hidden", "tests": tests},
-                               indent=2, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps(gradescope.results(graded, course, lang), indent=2, ensure_ascii=False),
+                    encoding="utf-8")
 
 
 def write_junit(class_: list[Graded], path: Path) -> None:

@@ -1,10 +1,14 @@
 """`python -m autograder release DIR`: the repository students clone.
 
 It holds what a student needs to work and check: exercises/ (and notebooks/ when
-generated), the autograder with its public checks, data/, the README and the project
-files. It leaves out solutions/, the hidden checks (autograder/checks/hidden/, and their
-entries in the course map), the course's own tests and benchmarks. Afterwards it verifies
-that no solution marker and no hidden check name made it in.
+generated), the autograder with its public checks, data/ and the project files, with a
+README (English and Chinese) and a Makefile written for students (autograder/templates/
+student/: how to start, check, watch, notebooks, hints, language; every target works
+there). It leaves out solutions/, the hidden checks (autograder/checks/hidden/, and their
+entries in the course map), the course's own tests, benchmarks and the instructor's README.
+With `github_classroom`, it also writes GitHub Classroom's autograding workflow
+(platforms/classroom.py). Afterwards it verifies that no solution marker and no hidden
+check name made it in.
 """
 from __future__ import annotations
 
@@ -14,10 +18,10 @@ import tomllib
 from pathlib import Path
 
 from autograder import COURSE_ROOT
-from autograder.course import load_course, parse_course
+from autograder.course import Course, load_course, parse_course
 
-INCLUDE = ["exercises", "notebooks", "autograder", "data", "README.md", "pyproject.toml", "Makefile", ".gitignore",
-           "LICENSE"]
+INCLUDE = ["exercises", "notebooks", "autograder", "data", "pyproject.toml", ".gitignore", "LICENSE"]
+STUDENT_FILES = Path(__file__).resolve().parent.parent / "templates" / "student"   # README.md, README.zh.md, Makefile
 # A student's (or the instructor's) watch progress and reset backups never ship.
 EXCLUDE_DIRS = {"__pycache__", "hidden", ".ipynb_checkpoints", ".pytest_cache", ".course-progress.json", ".course-backups"}
 SOLUTION_MARKER = "### BEGIN SOLUTION"
@@ -33,7 +37,16 @@ def strip_hidden(text: str) -> str:
     return "".join(kept)
 
 
-def release(target: Path, root: Path = COURSE_ROOT) -> list[Path]:
+def student_file(name: str, course: Course) -> str:
+    """A file of the student release from its template; `@TOPICS@` becomes the rows of the
+    README's topic table, from the course map, in the README's language."""
+    text = (STUDENT_FILES / name).read_text(encoding="utf-8")
+    lang = "zh" if name.endswith(".zh.md") else "en"
+    rows = "\n".join(f"| {topic.id} | `{topic.file}` | {topic.title[lang]} |" for topic in course.topics)
+    return text.replace("@TOPICS@", rows)
+
+
+def release(target: Path, root: Path = COURSE_ROOT, github_classroom: bool = False) -> list[Path]:
     target = Path(target)
     if target.exists() and any(target.iterdir()):
         raise SystemExit(f"{target} exists and is not empty")
@@ -52,6 +65,14 @@ def release(target: Path, root: Path = COURSE_ROOT) -> list[Path]:
     course_map = strip_hidden((root / "course.toml").read_text(encoding="utf-8"))
     (target / "course.toml").write_text(course_map, encoding="utf-8")
     written.append(target / "course.toml")
+    released = parse_course(tomllib.loads(course_map))
+    for name in ("README.md", "README.zh.md", "Makefile"):
+        (target / name).write_text(student_file(name, released), encoding="utf-8")
+        written.append(target / name)
+    if github_classroom:
+        from autograder.platforms.classroom import write_workflow
+
+        written.append(write_workflow(target, released))
     _verify(target, root, course_map)
     return written
 

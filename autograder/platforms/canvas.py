@@ -1,0 +1,74 @@
+"""Canvas: `grade` writes canvas.csv in the format of Canvas's gradebook import.
+
+    grade SUBMISSIONS --out OUT [--roster roster.csv]
+
+The columns are Canvas's own, as its gradebook export writes them (Student, ID, SIS User ID,
+SIS Login ID, Section), then one column per topic, named "e01 Tensors and eager execution":
+Canvas matches a column to the assignment of that name (create the assignments with these
+names, or let the import create them). A "Points Possible" row follows the header.
+
+The roster maps student folder names to Canvas: a CSV with a `folder` column and any of
+Canvas's identity columns; the simplest is Canvas's own gradebook export with a `folder`
+column added. Its students come first, in its order (with empty cells where nothing was
+graded, which Canvas leaves untouched); graded folders the roster does not know are listed
+after them with their folder name as Student and no ID, never dropped.
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+FOLDER = "folder"
+
+
+class RosterError(ValueError):
+    """A roster that cannot be used; the message says why."""
+
+
+def column(topic) -> str:
+    return f"{topic.id} {topic.title['en']}"
+
+
+def read_roster(path: Path) -> dict[str, dict[str, str]]:
+    """{folder name: Canvas identity columns} from a roster CSV (a BOM from Excel is fine)."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as file:
+            reader = csv.DictReader(file)
+            fields = {name.strip() for name in reader.fieldnames or ()}
+            if FOLDER not in fields:
+                raise RosterError(f"{path} has no '{FOLDER}' column (the student folder names); "
+                                  f"its columns are: {', '.join(sorted(fields)) or 'none'}")
+            roster = {}
+            for line, row in enumerate(reader, 2):
+                row = {(key or "").strip(): (value or "").strip() for key, value in row.items()
+                       if isinstance(value, str)}
+                folder = row.get(FOLDER, "")
+                if not folder:
+                    continue
+                if folder in roster:
+                    raise RosterError(f"{path}, line {line}: folder {folder!r} appears twice")
+                roster[folder] = {name: row.get(name, "") for name in IDENTITY}
+                roster[folder]["Student"] = roster[folder]["Student"] or folder
+            return roster
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise RosterError(f"cannot read the roster {path}: {error}") from None
+
+
+def write_canvas(class_, topics, path: Path, roster: dict[str, dict[str, str]] | None = None) -> list[str]:
+    """Write canvas.csv; returns the graded folders the roster does not know (all of them
+    without a roster)."""
+    roster = roster or {}
+    scores = {graded.student: {topic.id: sum(r["points"] for r in graded.results if r["topic"] == topic.id)
+                               for topic in topics if any(r["topic"] == topic.id for r in graded.results)}
+              for graded in class_}
+    unknown = [student for student in scores if student not in roster]
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(IDENTITY + [column(topic) for topic in topics])
+        writer.writerow(["Points Possible", "", "", "", ""] + [topic.max_points for topic in topics])
+        rows = [(identity, scores.get(folder, {})) for folder, identity in roster.items()]
+        rows += [({**dict.fromkeys(IDENTITY, ""), "Student": student}, scores[student]) for student in unknown]
+        for identity, points in rows:
+            writer.writerow([identity[name] for name in IDENTITY] + [points.get(topic.id, "") for topic in topics])
+    return unknown

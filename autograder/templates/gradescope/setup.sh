@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder's image (Ubuntu).
+# It installs what grading needs: bubblewrap (the sandbox), a Python of at least 3.11 and
+# the course's Python dependencies, pinned as in source/pyproject.toml.
+set -euxo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq bubblewrap ca-certificates
+python=""
+for candidate in python3.13 python3.12 python3.11; do
+  if command -v "$candidate" >/dev/null; then python="$candidate"; break; fi
+done
+if [ -z "$python" ]; then  # Ubuntu 22.04 ships 3.10; 3.11 is in its universe component
+  apt-get install -y -qq software-properties-common
+  add-apt-repository -y universe
+  apt-get update -qq
+  apt-get install -y -qq python3.11
+  python=python3.11
+fi
+apt-get install -y -qq "$python-venv" || apt-get install -y -qq python3-venv
+# The sandbox's unprivileged user runs this venv, so it comes from the system's Python.
+"$(command -v "$python")" -m venv /autograder/venv
+/autograder/venv/bin/python -m pip install --quiet --upgrade pip
+/autograder/venv/bin/python -m pip install --quiet -e /autograder/source
+chmod -R o+rX /autograder/venv /autograder/source
+# Hidden checks: readable by the grader (root) only, as `make grading-setup` does.
+if [ -d /autograder/source/autograder/checks/hidden ]; then chmod -R o-rwx /autograder/source/autograder/checks/hidden; fi

@@ -1,0 +1,221 @@
+"""The Gradescope autograder package (autograder/platforms/gradescope.py): its layout, its
+results.json against a JSON Schema of Gradescope's format, and run_autograder run end to end
+in a temporary GRADESCOPE_ROOT with the course's venv first on PATH."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import tomllib
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from autograder import COURSE_ROOT
+from autograder.course import load_course, parse_course
+from autograder.grading.gradebook import Graded
+from autograder.platforms import gradescope
+from autograder.report import readable
+from tests.conftest import EXERCISES, SOLUTIONS
+
+SCHEMA = json.loads((Path(__file__).parent / "schemas" / "gradescope_results.schema.json").read_text())
+MODULE = "e01_tensors"
+
+
+def validate(report: dict) -> None:
+    jsonschema.Draft202012Validator(SCHEMA).validate(report)
+
+
+def _graded(course, statuses: dict[str, str]) -> Graded:
+    results = []
+    for check in course.checks:
+        status = statuses.get(check.name, "passed")
+        results.append({"check_id": check.id, "topic": check.topic, "exercise": check.exercise, "name": check.name,
+                        "status": status, "points": check.points if status == "passed" else 0,
+                        "max_points": check.points, "message": "" if status == "passed" else f"{status} here",
+                        "duration_s": 0.1})
+    return Graded(student="s", files_hash="0" * 64, seed=7, graded_at=dt.datetime(2025, 1, 1), duration_s=3.0,
+                  notes="", results=results)
+
+
+def _course_with_hidden_check():
+    """The course map with e01's last check marked hidden (as an instructor would)."""
+    text = (COURSE_ROOT / "course.toml").read_text(encoding="utf-8")
+    last = load_course().topic("e01").checks[-1].name
+    text = text.replace(f'name = "{last}"\n', f'name = "{last}"\n    hidden = true\n', 1)
+    return parse_course(tomllib.loads(text)), last
+
+
+# -- results.json ------------------------------------------------------------------------
+def test_the_schema_refuses_what_gradescope_would_not_read():
+    good = {"score": 1, "tests": [{"name": "a", "score": 1, "max_score": 1, "status": "passed"}]}
+    validate(good)
+    for bad in ({"tests": [{"name": "a", "max_score": 1}]},                         # no score anywhere
+                {**good, "visibility": "students"},                                  # no such visibility
+                {**good, "tests": [{**good["tests"][0], "status": "error"}]},        # status is passed/failed
+                {**good, "tests": [{**good["tests"][0], "number": 1.2}]},            # number is a string
+                {**good, "stdout_visiblity": "hidden"}):                             # misspelt field
+        with pytest.raises(jsonschema.ValidationError):
+            validate(bad)
+
+
+def test_results_number_checks_by_topic_and_exercise_and_show_message_and_hints():
+    course, hidden = _course_with_hidden_check()
+    graded = _graded(course, {"test_standardize_matches_numpy": "failed", "test_one_hot_is_float32": "not_attempted",
+                              hidden: "failed"})
+    report = gradescope.results(graded, course, "en")
+    validate(report)
+    tests = {t["name"]: t for t in report["tests"]}
+    assert len(tests) == len(course.checks)
+    standardize = tests["e01 · standardize: matches numpy"]
+    assert standardize["number"] == "1.2" and standardize["status"] == "failed" and standardize["score"] == 0
+    assert "failed here" in standardize["output"] and "Hint 1: Reduce over the rows" in standardize["output"]
+    blank = tests["e01 · one_hot: is float32"]
+    assert "Hint" not in blank["output"] and "not attempted" in blank["output"]     # no hints for a blank
+    secret = next(check for check in course.checks if check.name == hidden)
+    assert [t["name"] for t in report["tests"] if t["visibility"] == "after_published"] == [
+        f"e01 · {secret.exercise}: {readable(hidden, secret.exercise)}"]
+    assert report["score"] == sum(t["score"] for t in report["tests"])
+    assert report["stdout_visibility"] == "hidden"
+
+
+def test_results_speak_chinese():
+    course = load_course()
+    report = gradescope.results(_graded(course, {"test_standardize_matches_numpy": "failed"}), course, "zh")
+    validate(report)
+    failed = [t for t in report["tests"] if t["status"] == "failed"][0]
+    assert "提示 1" in failed["output"] and "得分" in report["output"]
+
+
+# -- the package --------------------------------------------------------------------------
+def _solution_bodies() -> list[str]:
+    """Every reference solution block of solutions/ (the code between the markers)."""
+    blocks = []
+    for path in SOLUTIONS.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        blocks += [b.strip() for b in re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", text, re.S)
+                   if len(b.strip()) > 40]
+    return blocks
+
+
+def test_package_has_gradescope_layout_and_no_solutions(tmp_path):
+    package = tmp_path / "autograder.zip"
+    gradescope.build_package(package, ["e01"], "zh")
+    with zipfile.ZipFile(package) as archive:
+        names = archive.namelist()
+        modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
+        text = {name: archive.read(name).decode("utf-8", "replace") for name in names}
+    assert {"setup.sh", "run_autograder", "course.toml", "pyproject.toml", "autograder/__main__.py",
+            "autograder/checks/test_e01_tensors.py", "data/mnist.npz"} <= set(names)
+    assert modes["setup.sh"] & stat.S_IXUSR and modes["run_autograder"] & stat.S_IXUSR
+    assert not [name for name in names if name.startswith(("solutions/", "tests/")) or "__pycache__" in name]
+    bodies = _solution_bodies()
+    assert bodies
+    leaked = [(name, body[:40]) for name in names if name.endswith((".py", ".ipynb", ".md")) for body in bodies
+              if body in text[name]]
+    assert not leaked
+    assert "--topics e01" in text["run_autograder"] and "--lang zh" in text["run_autograder"]
+    assert "bubblewrap" in text["setup.sh"] and "pip install --quiet -e /autograder/source" in text["setup.sh"]
+    for script in ("setup.sh", "run_autograder"):
+        (tmp_path / script).write_text(text[script])
+        assert subprocess.run(["bash", "-n", str(tmp_path / script)]).returncode == 0
+
+
+def test_package_includes_the_hidden_checks(tmp_path):
+    root = tmp_path / "course"
+    for name in ("autograder", "data"):
+        shutil.copytree(COURSE_ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("course.toml", "pyproject.toml"):
+        shutil.copy(COURSE_ROOT / name, root / name)
+    (root / "autograder" / "checks" / "hidden").mkdir(exist_ok=True)
+    (root / "autograder" / "checks" / "hidden" / "test_e01_tensors.py").write_text("def test_secret(): pass\n")
+    names = gradescope.build_package(tmp_path / "a.zip", None, "en", root=root)
+    assert "autograder/checks/hidden/test_e01_tensors.py" in names
+
+
+def test_an_unknown_topic_is_refused(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "autograder", "gradescope", str(tmp_path / "a.zip"), "--topics",
+                           "e99"], cwd=COURSE_ROOT, capture_output=True, text=True)
+    assert done.returncode == 2 and "e99" in done.stderr and not (tmp_path / "a.zip").exists()
+
+
+# -- run_autograder end to end ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def package(tmp_path_factory):
+    path = tmp_path_factory.mktemp("gradescope") / "autograder.zip"
+    gradescope.build_package(path, ["e01"], "en")
+    return path
+
+
+@pytest.fixture
+def gradescope_root():
+    """A stand-in for /autograder. Like it, every user may enter it: the sandbox's own user
+    reads the course files there (pytest's tmp_path is root's alone)."""
+    root = Path(tempfile.mkdtemp(prefix="gradescope-root-"))
+    root.chmod(0o755)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def run_autograder(package: Path, root: Path, files: dict[str, bytes]) -> tuple[subprocess.CompletedProcess, dict]:
+    """Lay out ROOT as Gradescope does (source/, run_autograder, submission/, results/) and run it."""
+    root.mkdir(mode=0o755)
+    with zipfile.ZipFile(package) as archive:
+        archive.extractall(root / "source")
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "run_autograder").chmod(0o755)
+    (root / "submission").mkdir()
+    for name, data in files.items():
+        (root / "submission" / name).write_bytes(data)
+    (root / "results").mkdir()
+    env = {**os.environ, "GRADESCOPE_ROOT": str(root), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+           "COLUMNS": "200"}
+    done = subprocess.run([str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=900)
+    report = root / "results" / "results.json"
+    return done, json.loads(report.read_text()) if report.exists() else {}
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    import io
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_run_autograder_scores_a_correct_submission_fully(package, gradescope_root):
+    solution = (SOLUTIONS / f"{MODULE}.py").read_bytes()
+    done, report = run_autograder(package, gradescope_root / "autograder", {"my_work.zip": _zip({f"hw/{MODULE}.py": solution})})
+    assert done.returncode == 0, done.stdout + done.stderr
+    validate(report)
+    maximum = load_course().topic("e01").max_points
+    assert report["score"] == maximum == sum(t["max_score"] for t in report["tests"])
+    assert all(t["status"] == "passed" for t in report["tests"])
+    assert "Sandbox layers" in done.stdout      # the grade command's own report, for the instructor
+
+
+def test_run_autograder_scores_a_blank_and_a_hostile_submission_zero(package, gradescope_root):
+    done, report = run_autograder(package, gradescope_root / "blank", {f"{MODULE}.py": (EXERCISES / f"{MODULE}.py").read_bytes()})
+    assert done.returncode == 0, done.stdout + done.stderr
+    validate(report)
+    assert report["score"] == 0 and all("not attempted" in t["output"] for t in report["tests"])
+    # writes a perfect results.json at import and then breaks: its file is overwritten by the grader's
+    hostile = (b"import os, json\n"
+               b"for root in ('/autograder', os.environ.get('GRADESCOPE_ROOT', '/autograder')):\n"
+               b"    try: open(root + '/results/results.json', 'w').write(json.dumps({'score': 999}))\n"
+               b"    except OSError: pass\n"
+               b"raise SystemExit(0)\n")
+    done, report = run_autograder(package, gradescope_root / "hostile", {f"{MODULE}.py": hostile})
+    assert done.returncode == 0, done.stdout + done.stderr
+    validate(report)
+    assert report["score"] == 0 and report["tests"] and all(t["status"] == "failed" for t in report["tests"])
