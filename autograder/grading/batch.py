@@ -11,7 +11,6 @@ and records it. At the end, the outputs (outputs.py) are written from the gradeb
 from __future__ import annotations
 
 import ctypes
-import itertools
 import json
 import os
 import secrets
@@ -29,34 +28,13 @@ from rich.table import Table
 
 from autograder import COURSE_ROOT
 from autograder.course import Check, Course, Topic, load_course
-from autograder.engine import boundary, sandbox
-from autograder.engine.containment import Containment
+from autograder.engine import sandbox
 from autograder.grading import outputs
 from autograder.grading.gradebook import Gradebook
 from autograder.grading.submissions import Found, discover, materialize
-from autograder.grading.tampering import scan_sources
 from autograder.run import CHECKS_DIR
 
 STARTUP_ALLOWANCE_S = 120.0  # TensorFlow imports of the grader's workers, per submission
-SUBMISSION_MEMORY = 6 * sandbox.GiB   # all workers of one submission together (a cgroup, where there is one)
-SUBMISSION_PROCESSES = 1024           # processes and threads of one submission together (TF starts many)
-JOB_ENV = "AUTOGRADER_JOB"            # the child's paths: in its environment, which no other user can read
-
-# What `grade` says before it refuses a weaker sandbox (named placeholders, en and zh).
-MESSAGES = {
-    "en": {"refuse": "grade refuses to start: {missing}. Install what is missing with `make system-deps` "
-                     "(as root), or pass --weak-sandbox to grade with the layers this machine has.",
-           "bwrap_missing": "bubblewrap is not installed (Debian package bubblewrap)",
-           "bwrap_broken": "bubblewrap is installed but cannot create namespaces here",
-           "no_user": "workers cannot switch to a user of their own",
-           "infra": "the grader failed on this submission ({why}); it will be graded again on the next run"},
-    "zh": {"refuse": "grade 拒绝启动：{missing}。请以 root 身份运行 `make system-deps` 安装缺少的组件，"
-                     "或加上 --weak-sandbox 以本机现有的隔离层评分。",
-           "bwrap_missing": "未安装 bubblewrap（Debian 软件包 bubblewrap）",
-           "bwrap_broken": "已安装 bubblewrap，但无法在此创建命名空间",
-           "no_user": "工作进程无法切换到独立用户",
-           "infra": "评分程序处理此提交时出错（{why}）；下次运行时会重新评分"},
-}
 
 
 @dataclass
@@ -70,8 +48,7 @@ class Options:
     timeout_scale: float = 1.0
     submission_timeout: float | None = None   # default: from the checks' time limits
     sandbox: bool = True
-    bwrap: bool = True                        # False: the layers that remain without bubblewrap (a weaker sandbox)
-    weak_sandbox: bool = False                # grade even when a layer is missing (else refuse to start)
+    bwrap: bool = True                        # False: the layers that remain without bubblewrap
     memory_gb: float | None = None
     cpu_seconds: int | None = None
     lang: str = "en"
@@ -86,9 +63,6 @@ class _Job:
     topics: list[str]                     # topics the grader process runs
     missing: set[str]                     # topics to record (the others are graded already)
     slot: int = 0
-    number: int = 0                       # the submission's number in this batch: its uid
-    flags: list[str] = field(default_factory=list)
-    box: Containment | None = None
     process: subprocess.Popen | None = None
     started: float = 0.0
     deadline: float = 0.0
@@ -103,30 +77,15 @@ def gradable_checks(topics: list[Topic]) -> list[Check]:
             if check.hidden or (CHECKS_DIR / f"test_{topic.module}.py").exists()]
 
 
-def _policy(options: Options, number: int, box: Containment | None = None) -> sandbox.Policy:
-    limits = {"cgroups": box.cgroups, "bounds": box.bounds} if box is not None and box.cgroups else {}
+def _policy(options: Options, slot: int) -> sandbox.Policy:
+    limits = {}
     if options.memory_gb:
         limits["memory_bytes"] = int(options.memory_gb * sandbox.GiB)
     if options.cpu_seconds:
         limits["cpu_seconds"] = options.cpu_seconds
     if not options.sandbox:
         return sandbox.Policy(**limits)
-    return sandbox.Policy.for_grading(number, use_bwrap=options.bwrap, **limits)
-
-
-def missing_layers(options: Options) -> list[str]:
-    """The layers `grade` insists on that this machine lacks, in `options.lang`: bubblewrap
-    (which, not as root, is also what gives a user namespace) and, as root, the uid switch."""
-    if not options.sandbox or not options.bwrap or options.weak_sandbox:
-        return []  # a weaker sandbox, asked for by name
-    ui = MESSAGES[options.lang]
-    policy = _policy(options, 0)
-    missing = []
-    if os.geteuid() == 0 and not sandbox.switches_user(policy):
-        missing.append(ui["no_user"])
-    if not sandbox.bwrap_works(policy.uid if sandbox.switches_user(policy) else None):
-        missing.append(ui["bwrap_missing"] if shutil.which("bwrap") is None else ui["bwrap_broken"])
-    return missing
+    return sandbox.Policy.for_grading(slot, use_bwrap=options.bwrap, **limits)
 
 
 def _die_with_parent() -> None:
@@ -141,13 +100,9 @@ class Batch:
         self.topics = [self.course.topic(key) for key in options.topics] if options.topics else self.course.topics
         self.checks = gradable_checks(self.topics)
         self.out = options.out
-        # Grades and feedback are for the instructor: every file is written 0600 (umask 077,
-        # set by `grade`). Workers only traverse the output folder to their scratch (0711).
         self.out.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.out, 0o711)
-        (self.out / ".work").mkdir(mode=0o711, exist_ok=True)
-        os.chmod(self.out / ".work", 0o711)
-        self._numbers = itertools.count(1)  # a fresh uid per submission
+        (self.out / ".work").mkdir(mode=0o700, exist_ok=True)  # submissions' files: the grader's eyes only
+        os.chmod(self.out / ".work", 0o700)
         self.book = Gradebook(options.db or f"sqlite:///{(self.out / 'gradebook.db').resolve()}")
         self.seed = secrets.randbelow(2**31)
         self.limit = options.submission_timeout or (
@@ -157,10 +112,6 @@ class Batch:
     # -- the run --------------------------------------------------------------------------
     def run(self) -> int:
         options = self.options
-        missing = missing_layers(options)
-        if missing:
-            self.console.print(f"[red]{MESSAGES[options.lang]['refuse'].format(missing='; '.join(missing))}[/]")
-            return 2
         self._report_sandbox()
         found = discover(options.submissions, options.students)
         wanted = {check.id for check in self.checks}
@@ -227,30 +178,17 @@ class Batch:
     # -- one submission ---------------------------------------------------------------------
     def _prepare(self, found: Found, missing: set[str], slot: int) -> _Job:
         work = self.out / ".work" / found.student
-        shutil.rmtree(work, ignore_errors=True)  # fd-based: a link left in it is removed, not followed
-        boundary.make_private_folder(work, 0o711)
-        # Every temporary folder of this submission's grading (pytest's, the workers'
-        # scratch) lives here, created by us: nothing in a shared /tmp can be planted first.
-        boundary.make_private_folder(work / "tmp", 0o711)
+        shutil.rmtree(work, ignore_errors=True)
         unreadable = {topic: why for topic, why in materialize(found, work / "files", self.course).items()
                       if topic in missing}
         topics = [topic.id for topic in self.topics if topic.id in missing and topic.id not in unreadable]
-        sources = {path.name: path.read_bytes() for path in sorted((work / "files").glob("*.py"))}
-        return _Job(found=found, work=work, unreadable=unreadable, topics=topics, missing=missing, slot=slot,
-                    number=next(self._numbers), flags=scan_sources(sources))
+        return _Job(found=found, work=work, unreadable=unreadable, topics=topics, missing=missing, slot=slot)
 
     def _start(self, job: _Job) -> None:
-        policy = _policy(self.options, job.number)
-        if self.options.sandbox:
-            job.box = Containment.create(f"{os.getpid()}-{job.number}", policy.uid if sandbox.switches_user(policy)
-                                         else None, SUBMISSION_MEMORY, SUBMISSION_PROCESSES)
-            policy = _policy(self.options, job.number, job.box)
-        # Paths go in the environment, not the command line: /proc/PID/cmdline is public.
-        spec = {"topics": job.topics, "submission": str(job.work / "files"), "json": str(job.work / "result.json"),
-                "seed": self.seed, "timeout_scale": self.options.timeout_scale}
-        command = [sys.executable, "-m", "autograder.grading.child", "--from-env"]
-        env = {**os.environ, sandbox.ENV_VAR: policy.to_env(), JOB_ENV: json.dumps(spec),
-               "TMPDIR": str(job.work / "tmp")}
+        command = [sys.executable, "-m", "autograder.grading.child", *job.topics, "--submission",
+                   str(job.work / "files"), "--json", str(job.work / "result.json"), "--seed", str(self.seed),
+                   "--timeout-scale", str(self.options.timeout_scale)]
+        env = {**os.environ, sandbox.ENV_VAR: _policy(self.options, job.slot).to_env()}
         with open(job.work / "grader.log", "wb") as log:
             job.process = subprocess.Popen(command, cwd=COURSE_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                            stderr=subprocess.STDOUT, start_new_session=True,
