@@ -114,11 +114,15 @@ def test_second_derivative_matches_analytic_second_derivatives(probe, rng):
 
 
 def test_second_derivative_is_zero_for_a_linear_function(probe, rng):
-    case = _draw(rng, "linear")
-    result = probe.second_derivative(cases=[case])[0]
-    expect_close(result["value"], 0.0, f"second_derivative for {_describe(*case)}", mistakes={
-        "it is the first derivative (the slope); the second derivative of a line is 0": case[1][1],
+    # With a curved f beside it, so that `return 0.0` earns nothing.
+    cases = [_draw(rng, "linear"), _cases(rng, 1)[0]]
+    (line, curve) = probe.second_derivative(cases=cases)
+    expect_close(line["value"], 0.0, f"second_derivative for {_describe(*cases[0])}", mistakes={
+        "it is the first derivative (the slope); the second derivative of a line is 0": cases[0][1][1],
     })
+    name, coefficients, x = cases[1]
+    expect_close(curve["value"], REFERENCES[name](coefficients, x)[2],
+                 f"second_derivative for {_describe(name, coefficients, x)} (beside the line)")
 
 
 # ---------------------------------------------------------------- linear regression
@@ -234,6 +238,25 @@ def _descent(X, y, learning_rate, steps, *, grad_scale=1.0, swap=False, update_b
     return np.array([a, b])
 
 
+def _expect_rate_as_passed(result, learning_rate, n, what):
+    """The SGD that applied the gradients used `learning_rate` as passed; otherwise say
+    how it differs (so that no later message blames a loss that is right)."""
+    rates = [opt["learning_rate"] for opt in result["optimizers"] if opt["learning_rate"] is not None]
+    wrong = [rate for rate in rates if not np.isclose(rate, learning_rate, rtol=1e-5)]
+    if not wrong:
+        return
+    rate = wrong[0]
+    if np.isclose(rate, learning_rate / n, rtol=1e-4):
+        raise Incorrect(f"{what}: the optimizer's learning rate is learning_rate / N = {rate:.4g} for N = {n} points. "
+                        "Use the rate exactly as passed, SGD(learning_rate=learning_rate): the caller chooses it "
+                        "(and scales it for the size of the data when needed)")
+    if np.isclose(rate, 0.01, rtol=1e-5):
+        raise Incorrect(f"{what}: it looks like SGD's default learning rate 0.01: pass learning_rate to the "
+                        "optimizer, SGD(learning_rate=learning_rate)")
+    raise Incorrect(f"{what}: the optimizer's learning rate is {rate:.6g}, but learning_rate={learning_rate:.6g} "
+                    "was passed: use it exactly as given, SGD(learning_rate=learning_rate)")
+
+
 def _fit_result(result):
     pair = [numbers(result[name], "fit_linear_regression") for name in ("a", "b")]
     if any(value.size != 1 for value in pair):
@@ -262,6 +285,7 @@ def test_fit_linear_regression_reaches_the_least_squares_line(probe, rng):
     out = _fit_result(result)
     what = (f"fit_linear_regression on {len(X)} points with learning_rate={learning_rate:.4g}, "
             f"num_epoch={num_epoch}")
+    _expect_rate_as_passed(result, learning_rate, len(X), what)
     swapped = _descent(X, y, learning_rate, num_epoch, swap=True)  # this pairing diverges
     if np.all(np.isfinite(out)) and np.allclose(out, swapped, rtol=1e-2, atol=1e-3):
         raise Incorrect(f"{what} gave (a, b) = ({out[0]:.4g}, {out[1]:.4g}): the steps diverged, as they do when "
@@ -276,8 +300,8 @@ def test_fit_linear_regression_reaches_the_least_squares_line(probe, rng):
     guesses = {
         "b never moved from 0: apply the gradients to both variables, [a, b]":
             np.array([np.sum(X * y) / np.sum(X * X), 0.0]),
-        "it stopped far from the line, where gradient descent on a mean loss would be: the notes' loss is "
-        "0.5 * tf.reduce_sum(...), whose steps are N times larger":
+        "it stopped far from the line, where gradient descent on a mean loss would be (with the learning rate as "
+        "passed): the notes' loss is 0.5 * tf.reduce_sum(...), whose steps are N times larger":
             _descent(X, y, learning_rate, num_epoch, grad_scale=2.0 / len(X)),
         "(a, b) are still 0: the optimizer never changed the variables": np.zeros(2),
     }
@@ -289,42 +313,50 @@ def test_fit_linear_regression_reaches_the_least_squares_line(probe, rng):
                     f"it in {needed} steps")
 
 
+def _expect_descent(result, X, y, learning_rate, steps):
+    """(a, b) of a fit are those of `steps` steps of plain gradient descent from a = b = 0."""
+    n = len(X)
+    what = f"(a, b) after num_epoch={steps} with learning_rate={learning_rate:.4g} on {n} points"
+    _expect_rate_as_passed(result, learning_rate, n, what)
+    out = _fit_result(result)
+    with_the_rate = "with the learning rate as passed, the gradients are those of a mean"
+    mistakes = {
+        f"it took {steps - 1} steps; take exactly num_epoch ({steps})": _descent(X, y, learning_rate, steps - 1),
+        f"it took {steps + 1} steps; take exactly num_epoch ({steps})": _descent(X, y, learning_rate, steps + 1),
+        "the gradients went to the wrong variables: zip(grads, variables) must pair each gradient with its own "
+        "variable, in the order of tape.gradient(loss, variables)": _descent(X, y, learning_rate, steps, swap=True),
+        "b never moved from 0: apply the gradients to both variables, [a, b]":
+            _descent(X, y, learning_rate, steps, update_b=False),
+        f"the steps are {n} times too small: {with_the_rate}; the notes' loss is 0.5 * tf.reduce_sum(...)":
+            _descent(X, y, learning_rate, steps, grad_scale=1.0 / n),
+        f"the steps are {n / 2:g} times too small: {with_the_rate}; the notes' loss is 0.5 * tf.reduce_sum(...)":
+            _descent(X, y, learning_rate, steps, grad_scale=2.0 / n),
+        "the steps are twice too large: the notes' loss has a factor 0.5":
+            _descent(X, y, learning_rate, steps, grad_scale=2.0),
+        "it looks like SGD's default learning rate 0.01: pass learning_rate to the optimizer":
+            _descent(X, y, 0.01, steps),
+    }
+    expected = _descent(X, y, learning_rate, steps)
+    try:
+        expect_close(out, expected, what, mistakes=mistakes)
+    except Incorrect as wrong:
+        if "is off" not in wrong.message:
+            raise
+        raise Incorrect(
+            f"{what} is ({out[0]:.6g}, {out[1]:.6g}); {steps} step(s) of plain gradient descent from a = b = 0 "
+            f"give ({expected[0]:.6g}, {expected[1]:.6g}). Start from a = b = 0 and take exactly num_epoch "
+            "steps of tf.keras.optimizers.SGD(learning_rate) on linreg_loss") from None
+
+
 def test_fit_linear_regression_follows_gradient_descent_from_zero(probe, rng):
     while True:  # a learning rate that SGD's default (0.01) cannot pass for
         X, y = _line(rng, int(rng.integers(20, 60)))
         learning_rate = _learning_rate(rng, X)
         if abs(learning_rate - 0.01) > 0.003:
             break
-    n = len(X)
     for steps in (1, int(rng.integers(3, 9))):
-        out = _fit_result(probe.fit_linear_regression(X=X, y=y, learning_rate=learning_rate, num_epoch=steps))
-        mistakes = {
-            f"it took {steps - 1} steps; take exactly num_epoch ({steps})": _descent(X, y, learning_rate, steps - 1),
-            f"it took {steps + 1} steps; take exactly num_epoch ({steps})": _descent(X, y, learning_rate, steps + 1),
-            "the gradients went to the wrong variables: zip(grads, variables) must pair each gradient with its own "
-            "variable, in the order of tape.gradient(loss, variables)": _descent(X, y, learning_rate, steps, swap=True),
-            "b never moved from 0: apply the gradients to both variables, [a, b]":
-                _descent(X, y, learning_rate, steps, update_b=False),
-            f"the steps are {n} times too small: the notes' loss is 0.5 * tf.reduce_sum(...), not a mean":
-                _descent(X, y, learning_rate, steps, grad_scale=1.0 / n),
-            f"the steps are {n / 2:g} times too small: the notes' loss is 0.5 * tf.reduce_sum(...), not a mean":
-                _descent(X, y, learning_rate, steps, grad_scale=2.0 / n),
-            "the steps are twice too large: the notes' loss has a factor 0.5":
-                _descent(X, y, learning_rate, steps, grad_scale=2.0),
-        }
-        mistakes["it looks like SGD's default learning rate 0.01: pass learning_rate to the optimizer"] = \
-            _descent(X, y, 0.01, steps)
-        expected = _descent(X, y, learning_rate, steps)
-        what = f"(a, b) after num_epoch={steps} with learning_rate={learning_rate:.4g} on {n} points"
-        try:
-            expect_close(out, expected, what, mistakes=mistakes)
-        except Incorrect as wrong:
-            if "is off" not in wrong.message:
-                raise
-            raise Incorrect(
-                f"{what} is ({out[0]:.6g}, {out[1]:.6g}); {steps} step(s) of plain gradient descent from a = b = 0 "
-                f"give ({expected[0]:.6g}, {expected[1]:.6g}). Start from a = b = 0 and take exactly num_epoch "
-                "steps of tf.keras.optimizers.SGD(learning_rate) on linreg_loss") from None
+        result = probe.fit_linear_regression(X=X, y=y, learning_rate=learning_rate, num_epoch=steps)
+        _expect_descent(result, X, y, learning_rate, steps)
 
 
 def test_fit_linear_regression_uses_sgd_apply_gradients(probe, rng):
@@ -347,10 +379,8 @@ def test_fit_linear_regression_uses_sgd_apply_gradients(probe, rng):
     if optimizer["momentum"]:
         raise Incorrect(f"the SGD optimizer has momentum={optimizer['momentum']:g}; plain gradient descent uses "
                         "the default, 0")
-    if optimizer["learning_rate"] is not None and not np.isclose(optimizer["learning_rate"], learning_rate,
-                                                                 rtol=1e-5):
-        raise Incorrect(f"the SGD optimizer's learning rate is {optimizer['learning_rate']:.6g}, but "
-                        f"learning_rate={learning_rate:.6g} was passed: SGD(learning_rate=learning_rate)")
     if optimizer["steps"] is not None and optimizer["steps"] != steps:
         raise Incorrect(f"the SGD optimizer took {optimizer['steps']} steps; num_epoch={steps} asks for one "
                         "apply_gradients per epoch")
+    # The right optimizer calls earn nothing unless they also moved (a, b) the right way.
+    _expect_descent(result, X, y, learning_rate, steps)
