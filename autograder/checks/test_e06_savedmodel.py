@@ -103,6 +103,11 @@ def test_export_model_leaves_the_model_trainable(probe, rng, scratch_dir):
     if missing:
         raise Incorrect(f"after export_model, {missing} of the model's {result['variables']} gradients are None: "
                         "export_model must leave the model trainable")
+    # A model left trainable counts only when the export is the model: an export of
+    # something else leaves it trainable too.
+    served = result["served"]
+    _expect_signature(served, input_shape)
+    _expect_served(served, xs, served["expected"], "the export of a model that stays trainable")
 
 
 def _load_message(writer, result):

@@ -37,8 +37,10 @@ def test_embedding_lookup_matches_numpy_indexing_for_any_id_shape(probe, rng):
 
 def test_embedding_lookup_returns_float32(probe, rng):
     matrix = rng.random([int(rng.integers(5, 20)), 4])
-    result = probe.embedding_lookup(matrix=matrix, ids=rng.integers(0, len(matrix), size=[3]).astype(np.int32),
-                                    as_tensor=False)
+    ids = rng.integers(0, len(matrix), size=[3]).astype(np.int32)
+    result = probe.embedding_lookup(matrix=matrix, ids=ids, as_tensor=False)
+    # The dtype counts only for the right rows (zeros are float32 too).
+    expect_close(result["value"], matrix[ids], "embedding_lookup")
     if result["dtype"] == "float64":
         raise Incorrect("embedding_lookup returned float64: the notes' np.random.random matrix is float64 and "
                         "tf.nn.embedding_lookup keeps that dtype, so float64 embeddings get fed to a float32 model. "
@@ -277,6 +279,9 @@ def test_bag_of_embeddings_ignores_padding_and_gives_no_nan(probe, rng):
     if not is_close(long_out, short_out):
         raise Incorrect("padding changed the output: the same tokens with more zeros (padding anywhere in the row) "
                         "gave other logits. Mask id 0 out and average only the non-padding tokens")
+    # Ignoring padding counts only for a real mean of the tokens (a constant ignores it too).
+    expect_close(short_out, _bag_reference(ids, result["table"], result["kernel"], result["bias"]),
+                 "BagOfEmbeddings(ids) against the mean of its own non-padding embeddings through its Dense layer")
     bias = result["bias"] if result["bias"] is not None else np.zeros(classes)
     expect_close(empty_out, np.tile(bias, (len(empty), 1)),
                  "the output for a row of padding alone (the mean of no token is zero, so only the Dense "
@@ -317,12 +322,27 @@ def load_split(split):
     return [row["text"] for row in rows], np.array([row["label"] for row in rows], dtype=np.int64)
 
 
+def disguised(texts, rng):
+    """The texts as a bag of words sees them, but not as any file holds them: each text's
+    tokens in a new order, in random case, with random whitespace. The test labels stay
+    here; only these texts reach the worker, so no lookup by text finds an answer."""
+    out = []
+    for text in texts:
+        tokens = text.split()
+        tokens = [tokens[i] for i in rng.permutation(len(tokens))]
+        cased = [token.upper() if r < 0.3 else token.capitalize() if r < 0.6 else token.lower()
+                 for token, r in zip(tokens, rng.random(len(tokens)))]
+        out.append("".join(token + str(rng.choice([" ", "  ", "\t"])) for token in cased).strip())
+    return out
+
+
 def training_inputs(rng):
-    """The probe's inputs: the training split in a fresh order, the test texts, the epochs."""
+    """The probe's inputs: the training split in a fresh order, the test texts disguised,
+    the epochs."""
     train_texts, train_labels = load_split("train")
     order = rng.permutation(len(train_texts))
     return {"train_texts": [train_texts[i] for i in order], "train_labels": train_labels[order],
-            "test_texts": load_split("test")[0], "epochs": TRAIN_EPOCHS}
+            "test_texts": disguised(load_split("test")[0], rng), "epochs": TRAIN_EPOCHS}
 
 
 def held_out_accuracy(result):

@@ -114,16 +114,19 @@ def export_never_called(sub, export_dir, input_shape, hidden, outputs, xs):
 
 
 def export_then_train(sub, export_dir, input_shape, hidden, outputs, xs):
-    """After export_model of a never-called model: which gradients of the model are None."""
+    """After export_model of a never-called model: which gradients of the model are None,
+    and what the folder serves next to the model's own outputs."""
     model = _GraderModel(hidden, outputs)
     _export(sub, model, export_dir, input_shape, never_called=True)
+    served = _serve_each(_serving(export_dir), xs)
+    served["expected"] = [as_array(model(tf.constant(x, tf.float32)), "the model") for x in xs]
     missing = []
     for x in xs:
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(model(tf.constant(x, tf.float32))))
         missing.append(sum(grad is None for grad in tape.gradient(loss, model.trainable_variables)))
     return {"variables": len(model.trainable_variables), "none_gradients": missing,
-            "call_is_tf_function": isinstance(model.call, tf.types.experimental.GenericFunction)}
+            "call_is_tf_function": isinstance(model.call, tf.types.experimental.GenericFunction), "served": served}
 
 
 class _Features(tf.Module):
