@@ -97,7 +97,7 @@ def cmd_grade(args) -> int:
     return grade(Options(submissions=args.submissions, out=args.out, jobs=min(max(1, args.jobs), 64), topics=topics,
                          students=args.student, db=args.db, timeout_scale=args.timeout_scale,
                          submission_timeout=args.submission_timeout, sandbox=not args.no_sandbox,
-                         bwrap=not args.no_bwrap,
+                         bwrap=not args.no_bwrap, weak_sandbox=args.weak_sandbox or args.no_bwrap,
                          memory_gb=args.memory_gb, cpu_seconds=args.cpu_seconds, lang=args.lang, roster=roster))
 
 
@@ -154,7 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--memory-gb", type=float, help="address-space limit of a worker (default 6)")
     grade.add_argument("--cpu-seconds", type=int, help="CPU-time limit of a worker (default 1800)")
     grade.add_argument("--no-sandbox", action="store_true", help="only limits and timeouts (trusted code)")
-    grade.add_argument("--no-bwrap", action="store_true", help="every other layer, without bubblewrap")
+    grade.add_argument("--no-bwrap", action="store_true",
+                       help="every other layer, without bubblewrap even where it works (implies --weak-sandbox)")
+    grade.add_argument("--weak-sandbox", action="store_true",
+                       help="grade with the layers this machine has (else grade refuses to start without "
+                            "bubblewrap and the user switch)")
     grade.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the feedback pages")
     grade.add_argument("--roster", type=Path, help="CSV mapping student folders to Canvas IDs (column 'folder')")
     grade.set_defaults(run=cmd_grade)

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from autograder import COURSE_ROOT
-from autograder.engine import protocol, sandbox
+from autograder.engine import boundary, protocol, sandbox
 from autograder.outcomes import CheckOutcome, Incorrect, NotAttempted, SubmissionError, SubmissionTimeout
 
 STARTUP_SECONDS = 180.0  # importing TensorFlow; not charged to any check
@@ -55,27 +55,30 @@ class WorkerPipes:
     `warm.WarmWorker`: forked from a zygote) and say how to learn its exit code."""
 
     def __init__(self, home: Path, submission: Path | None):
+        # The trusted side may run as root and the worker as another uid: it never opens a
+        # path inside a folder the worker can write. `home` (the worker's, handed over) is
+        # created just now, in a folder only we can write; so is the exchange folder, which
+        # stays ours; the log is an anonymous file we hold by descriptor.
         self.home = home
         self.submission = submission
-        self.exchange = home / "exchange"
-        self.exchange.mkdir(parents=True, exist_ok=True)
-        self.log_path = home / "worker.log"
+        self.policy = sandbox.current()  # `grade` asks for every layer; `check` gets limits and timeouts
+        boundary.make_private_folder(home)
+        self.exchange = boundary.make_private_folder(home.with_name(home.name + "-exchange"), 0o711)
+        self.log = tempfile.TemporaryFile(dir=home.parent)
+        sandbox.hand_over(self.policy, home)
         self._ids = itertools.count()
         self._buffer = b""
         self._ready = False
         self.imported: set[str] = set()
-        # The sandbox layers (engine/sandbox.py) come from the environment: `grade` asks
-        # for all of them; a plain `check` gets resource limits and timeouts.
-        self.policy = sandbox.current()
 
     def wait_ready(self) -> float:
         """Block until TensorFlow is imported; returns the seconds waited."""
         if self._ready:
             return 0.0
         started = time.monotonic()
-        message = protocol.loads(self._read_line(started + STARTUP_SECONDS))
+        message = self._message(started + STARTUP_SECONDS)
         if message.get("status") != "ready":
-            raise WorkerDied(f"unexpected first message {message!r}")
+            raise WorkerDied(f"unexpected first message {boundary.clean_text(repr(message), 200)}")
         self._ready = True
         return time.monotonic() - started
 
@@ -85,17 +88,30 @@ class WorkerPipes:
             os.write(self._requests, protocol.dumps(request))
         except OSError:  # BrokenPipeError, or a pipe already closed
             raise WorkerDied(self.describe_death()) from None
-        return protocol.loads(self._read_line(time.monotonic() + max(seconds, 0.0)))
+        return self._message(time.monotonic() + max(seconds, 0.0))
+
+    def _message(self, deadline: float) -> dict:
+        try:
+            return protocol.loads(self._read_line(deadline))
+        except ValueError as error:
+            self.kill()
+            raise WorkerDied(f"it broke the protocol ({boundary.clean_text(error, 200)})") from None
 
     def new_request_folder(self) -> tuple[str, Path]:
+        """(id, folder for the inputs) of a new request: `rN/in` stays ours (the worker
+        reads it), `rN/out` is the worker's, for its answer; `rN` itself stays ours, so
+        neither can be swapped for a link."""
         request_id = f"r{next(self._ids)}"
-        folder = self.exchange / request_id / "in"
-        folder.mkdir(parents=True)
-        sandbox.hand_over(self.policy, folder.parent)  # the worker writes its answer beside it
-        return request_id, folder
+        folder = boundary.make_private_folder(self.exchange / request_id, 0o711)
+        out = boundary.make_private_folder(folder / "out")
+        sandbox.hand_over(self.policy, out)
+        return request_id, boundary.make_private_folder(folder / "in", 0o755)
 
     def _read_line(self, deadline: float) -> bytes:
         while b"\n" not in self._buffer:
+            if len(self._buffer) > protocol.BOUNDS.line_bytes:
+                self.kill()
+                raise WorkerDied(f"its answer was longer than the {protocol.BOUNDS.line_bytes >> 20} MiB allowed")
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self.kill()
@@ -119,16 +135,23 @@ class WorkerPipes:
     def describe_death(self) -> str:
         code = self.exit_code()
         how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
+        bounds = sandbox.bounds_reached(self.policy)
+        if bounds:
+            how += f" after it reached {bounds}"
         tail = self.output_tail()
         return f"the process running your code {how}" + (f"; its last output:\n{tail}" if tail else "")
 
     def output_tail(self, limit: int = 600) -> str:
+        """The end of what the worker printed, cleaned (read from our own descriptor)."""
         try:
-            with open(self.log_path, "rb") as log:
-                log.seek(max(0, self.log_path.stat().st_size - limit))
-                return log.read().decode(errors="replace").strip()
-        except OSError:
+            size = os.fstat(self.log.fileno()).st_size
+            data = os.pread(self.log.fileno(), limit, max(0, size - limit))
+        except (OSError, ValueError):  # ValueError: the log is closed already
             return ""
+        return boundary.clean_text(data.decode("utf-8", errors="replace").strip(), limit)
+
+    def close_log(self) -> None:
+        self.log.close()
 
 
 class Worker(WorkerPipes):
@@ -136,19 +159,17 @@ class Worker(WorkerPipes):
 
     def __init__(self, home: Path, submission: Path | None):
         super().__init__(home, submission)
-        sandbox.hand_over(self.policy, home.parent)
         req_read, self._requests = os.pipe()
         self._responses, resp_write = os.pipe()
         command = [sys.executable, "-P", "-m", "autograder.engine.worker",
                    "--exchange", str(self.exchange), "--requests", str(req_read), "--responses", str(resp_write)]
         if submission is not None:
             command += ["--submission", str(submission)]
-        command = sandbox.wrap(self.policy, command, writable=home.parent)
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                command, cwd=submission or home, env=_worker_environment(self.policy, home),
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, pass_fds=(req_read, resp_write),
-                start_new_session=True, preexec_fn=sandbox.preexec(self.policy))
+        command = sandbox.wrap(self.policy, command, scratch=home.parent)
+        self.process = subprocess.Popen(
+            command, cwd=submission or home, env=_worker_environment(self.policy, home),
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, pass_fds=(req_read, resp_write),
+            start_new_session=True, preexec_fn=sandbox.preexec(self.policy))
         os.close(req_read)
         os.close(resp_write)
 
@@ -180,17 +201,27 @@ class Worker(WorkerPipes):
                 os.close(fd)
             except OSError:
                 pass
+        self.close_log()
 
 
 def copy_submission(folder: Path, scratch: Path) -> Path:
-    """A private copy of the submission's Python files: checks never write into `folder`."""
-    copy = scratch / "submission"
-    copy.mkdir(parents=True)
+    """A private copy of the submission's Python files: checks never write into `folder`.
+    The copy is ours and only readable by the worker (its home is where it writes)."""
+    copy = boundary.make_private_folder(scratch / "submission", 0o755)
     if folder.is_dir():
         for path in sorted(folder.glob("*.py")):
             if path.is_file():
                 shutil.copyfile(path, copy / path.name)
+                os.chmod(copy / path.name, 0o644)
     return copy
+
+
+def make_scratch() -> Path:
+    """A submission's scratch folder: ours, and only traversable by its workers (0711).
+    Under `grade`, TMPDIR points into the run's output folder (grading/batch.py)."""
+    scratch = Path(tempfile.mkdtemp(prefix="tf-course-"))
+    os.chmod(scratch, 0o711)
+    return scratch
 
 
 class Submission:
@@ -201,7 +232,7 @@ class Submission:
         Worker's methods will do (a warm, forked worker, a sandboxed one)."""
         self.folder = Path(folder).resolve()
         self.timeout_scale = timeout_scale
-        self.scratch = Path(tempfile.mkdtemp(prefix="tf-course-"))
+        self.scratch = make_scratch()
         self.files = copy_submission(self.folder, self.scratch)
         self._make_worker = worker_factory
         self._workers = itertools.count()
@@ -242,7 +273,7 @@ class Submission:
             try:
                 return self._outcome(response, folder.parent / "out")
             finally:
-                shutil.rmtree(folder.parent, ignore_errors=True)
+                shutil.rmtree(folder.parent, ignore_errors=True)  # fd-based: links are removed, not followed
         finally:
             if fresh:
                 worker.close()
@@ -288,9 +319,12 @@ class Submission:
     @staticmethod
     def _outcome(response: dict, out_folder: Path | None):
         status = response.get("status")
-        message = response.get("message", "")
+        message = boundary.clean_text(response.get("message", ""))  # the submission may have written it
         if status == "ok":
-            return protocol.decode(response.get("value"), out_folder)
+            try:
+                return protocol.decode(response.get("value"), out_folder)
+            except boundary.Refused as refused:
+                raise SubmissionError(f"the answer of your code was refused: {refused}") from None
         if status == "failed":
             raise Incorrect(message)
         if status in ("not_attempted", "missing"):

@@ -4,16 +4,21 @@ Each layer is applied where the machine allows it, and `describe()` says which a
 
 - scratch:  the worker runs in a private scratch copy of the submission (client.py);
 - user:     when the grader runs as root, the worker switches to an unprivileged uid that
-            owns nothing but its scratch folder (one uid per parallel job slot, so two
-            submissions graded at once cannot see each other);
+            owns nothing but its home folder; a fresh uid per submission, so nothing of one
+            submission can reach the next (engine/containment.py kills every process of it
+            when the submission ends);
+- bounds:   per submission, where the kernel offers them: cgroup memory and pids limits,
+            and cgroup v2 `cgroup.kill` (containment.py); `describe()` says which;
 - limits:   RLIMIT_CPU, RLIMIT_AS, RLIMIT_FSIZE and RLIMIT_NPROC (which counts threads and
             is ignored for root, so it is only set together with the user switch);
 - timeouts: per-check and per-submission wall clocks kill the whole process group
             (client.py and grading/batch.py), and the worker dies with its parent;
 - network:  a new, empty network namespace (root, or an unprivileged user namespace);
-- bwrap:    bubblewrap, when installed: a private mount namespace holding only /usr, /etc,
-            the venv, the worker's part of the course (engine, probes, data) and the scratch
-            folder; no solutions/, no checks, no other submission; its own PID namespace.
+- bwrap:    bubblewrap, when installed: a private mount namespace holding an allow-list:
+            /usr, /etc, the venv, the worker's part of the course (engine, probes, data) and
+            the scratch folder; nothing else of the course (no solutions/, .git, tests/,
+            checks), of other submissions or of the output folder; its own PID namespace;
+            size-limited /tmp and /dev/shm.
 
 The policy travels to the process that spawns workers in the environment variable
 `AUTOGRADER_SANDBOX` (JSON), so `grade` can switch layers on for the pytest process it
@@ -37,11 +42,11 @@ from autograder import COURSE_ROOT
 
 ENV_VAR = "AUTOGRADER_SANDBOX"
 GiB = 1 << 30
-# Unprivileged uids: BASE_UID + 64 * (the batch's pid mod 4096) + job slot, so that
-# concurrent submissions, even of two batches at once, never share a uid. They need no
-# /etc/passwd entry: setuid to a bare number works for root.
+# Unprivileged uids: BASE_UID + UIDS_PER_BATCH * (the batch's pid mod 1024) + the
+# submission's number in the batch, so that no two submissions, even of two batches at
+# once, share a uid. They need no /etc/passwd entry: setuid to a bare number works for root.
 BASE_UID = 100000
-MAX_SLOTS = 64
+UIDS_PER_BATCH = 4096
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
 _PR_SET_PDEATHSIG = 1
@@ -56,6 +61,9 @@ class Policy:
     uid: int | None = None           # switch to this uid when running as root
     isolate_network: bool = False
     use_bwrap: bool = False
+    tmpfs_bytes: int = 512 << 20     # bubblewrap's /tmp and /dev/shm, each
+    cgroups: dict | None = None      # the submission's cgroup folders, joined at exec (containment.py)
+    bounds: dict | None = None       # the per-submission bounds those cgroups set, for messages
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -66,9 +74,9 @@ class Policy:
         return cls(**json.loads(text)) if text else cls()
 
     @classmethod
-    def for_grading(cls, slot: int = 0, **overrides) -> "Policy":
-        """Every layer the machine allows, for job slot `slot` of a batch."""
-        uid = BASE_UID + MAX_SLOTS * (os.getpid() % 4096) + slot % MAX_SLOTS
+    def for_grading(cls, number: int = 0, **overrides) -> "Policy":
+        """Every layer the machine allows, for the submission numbered `number` in a batch."""
+        uid = BASE_UID + UIDS_PER_BATCH * (os.getpid() % 1024) + number % UIDS_PER_BATCH
         fields = {"uid": uid if os.geteuid() == 0 else None, "isolate_network": True, "use_bwrap": True}
         return cls(**{**fields, **overrides})
 
@@ -108,6 +116,8 @@ def preexec(policy: Policy):
     new_netns = policy.isolate_network and not bwrap and _network_namespace_works()
 
     def apply() -> None:
+        for folder in (policy.cgroups or {}).values() if root else ():  # as root, before the switch
+            _write(os.path.join(folder, "cgroup.procs"), "0")
         if new_netns:
             enter_network_namespace()
         resource.setrlimit(resource.RLIMIT_CPU, (policy.cpu_seconds, policy.cpu_seconds + 5))
@@ -137,25 +147,25 @@ def enter_network_namespace() -> None:
         _write("/proc/self/gid_map", f"{gid} {gid} 1")
 
 
-def _worker_paths() -> tuple[list[Path], list[Path]]:
-    """(read-only, hidden) paths of the course a worker may see inside bubblewrap."""
+def _worker_paths() -> list[Path]:
+    """The paths of the course a worker may read inside bubblewrap: an allow-list."""
     package = COURSE_ROOT / "autograder"
-    readable = [Path(sys.prefix), package]
+    readable = [Path(sys.prefix), package / "__init__.py", package / "engine", package / "probes"]
     if (COURSE_ROOT / "data").is_dir():
         readable.append(COURSE_ROOT / "data")
-    hidden = [package / "checks", package / "grading"]
-    return readable, [path for path in hidden if path.is_dir()]
+    return readable
 
 
-def wrap(policy: Policy, command: list[str], writable: Path) -> list[str]:
+def wrap(policy: Policy, command: list[str], scratch: Path) -> list[str]:
     """`command` prefixed with bubblewrap when the policy asks for it and it works;
-    `writable` (the submission's scratch folder) is the only place it can write."""
+    `scratch` (the submission's scratch folder) is the only place it can write."""
     if not (policy.use_bwrap and bwrap_works(policy.uid if switches_user(policy) else None)):
         return command
-    readable, hidden = _worker_paths()
+    size = str(policy.tmpfs_bytes)
     args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+            "--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/dev/shm",
+            "--size", size, "--tmpfs", "/tmp"]
     for name in ("bin", "sbin", "lib", "lib64", "lib32"):
         target = Path("/") / name
         if target.is_symlink():
@@ -164,24 +174,33 @@ def wrap(policy: Policy, command: list[str], writable: Path) -> list[str]:
             args += ["--ro-bind", str(target), str(target)]
     if policy.isolate_network:
         args.append("--unshare-net")
-    for path in readable:
+    for path in _worker_paths():
         args += ["--ro-bind", str(path), str(path)]
-    for path in hidden:
-        args += ["--tmpfs", str(path)]
-    args += ["--bind", str(writable), str(writable), "--chdir", str(writable)]
+    args += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch)]
     return args + ["--"] + command
 
 
 def hand_over(policy: Policy, *paths: Path) -> None:
-    """Give `paths` (recursively) to the sandbox uid, so the worker can write its results."""
+    """Give each of `paths` (a folder we created just now, in a folder only we can write)
+    to the sandbox uid so its worker can write there. Never recursive, never through a
+    link: a worker's files are never chowned, walked or followed by us."""
     if not switches_user(policy):
         return
-    for top in paths:
-        os.chown(top, policy.uid, policy.uid)
-        if top.is_dir():
-            for folder, dirs, files in os.walk(top):
-                for name in dirs + files:
-                    os.chown(os.path.join(folder, name), policy.uid, policy.uid, follow_symlinks=False)
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        try:
+            os.fchown(fd, policy.uid, policy.uid)
+        finally:
+            os.close(fd)
+
+
+def bounds_reached(policy: Policy) -> str:
+    """The per-submission bound its processes ran into ("" if none), for a message."""
+    if not policy.cgroups:
+        return ""
+    from autograder.engine.containment import Containment
+
+    return Containment(name="", uid=policy.uid, cgroups=policy.cgroups, bounds=policy.bounds or {}).reached()
 
 
 def environment(policy: Policy, home: Path | None) -> dict[str, str]:
@@ -229,13 +248,6 @@ def _network_namespace_works() -> bool:
     return done.returncode == 0
 
 
-def _other_readable(path: Path) -> bool:
-    try:
-        return bool(path.stat().st_mode & 0o004)
-    except OSError:
-        return False
-
-
 def describe(policy: Policy) -> dict[str, str]:
     """Which layers are active under `policy` on this machine, and why others are not."""
     root = _is_root()
@@ -243,13 +255,16 @@ def describe(policy: Policy) -> dict[str, str]:
     bwrap = policy.use_bwrap and bwrap_works(policy.uid if user else None)
     layers = {"scratch copy": "on: each submission runs in a private copy in a new temporary folder"}
     if user:
-        layers["unprivileged user"] = f"on: uid {policy.uid} + job slot (each submission graded at once has its own)"
+        layers["unprivileged user"] = f"on: uid {policy.uid} + submission number (a fresh uid per submission)"
     else:
         layers["unprivileged user"] = "off: " + ("not asked" if root else "the grader does not run as root")
     nproc = f", processes {policy.processes}" if user else " (processes: off, RLIMIT_NPROC is ignored for root)"
     layers["resource limits"] = (f"on: CPU {policy.cpu_seconds} s, address space {policy.memory_bytes / GiB:.1f} GiB, "
                                  f"file size {policy.file_bytes >> 20} MiB{nproc}")
     layers["wall-clock timeouts"] = "on: per check and per submission, killing the process group"
+    from autograder.engine.containment import Containment
+
+    layers["per-submission bounds"] = ("on: " if user else "off: ") + Containment.mechanism(user)
     if not policy.isolate_network:
         layers["no network"] = "off: not asked"
     elif bwrap:
@@ -267,9 +282,26 @@ def describe(policy: Policy) -> dict[str, str]:
     else:
         layers["bubblewrap"] = "off: installed but cannot create namespaces here"
     if user and not bwrap:
-        exposed = [name for name in ("solutions", "autograder/checks/hidden")
-                   if _other_readable(COURSE_ROOT / name)]
+        exposed = exposed_to_workers()
         if exposed:
-            layers["unprivileged user"] += (f"; but {', '.join(exposed)} is readable by every user: "
+            layers["unprivileged user"] += (f"; but {', '.join(exposed[:6])} can be read by every user: "
                                             "run `make grading-setup` (chmod o-rwx)")
     return layers
+
+
+def exposed_to_workers() -> list[str]:
+    """Parts of the course outside the allow-list (`_worker_paths`) that another user can
+    read or enter: what a worker without bubblewrap could see (.git, tests/, solutions/, ...)."""
+    allowed = {path.resolve() for path in _worker_paths()}
+    exposed = []
+    for folder in (COURSE_ROOT, COURSE_ROOT / "autograder"):
+        for entry in sorted(folder.iterdir()):
+            if entry.resolve() in allowed or entry.name in ("autograder", "__pycache__"):
+                continue
+            try:
+                mode = entry.lstat().st_mode
+            except OSError:
+                continue
+            if mode & 0o004 or (entry.is_dir() and mode & 0o001):
+                exposed.append(str(entry.relative_to(COURSE_ROOT)))
+    return exposed

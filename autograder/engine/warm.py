@@ -126,15 +126,16 @@ class Zygote:
             tail = ""
         return f"zygote {state}" + (f"; its last output:\n{tail}" if tail else "")
 
-    def spawn(self, home: Path, submission: Path | None, requests: int, responses: int, log: Path) -> int:
+    def spawn(self, home: Path, submission: Path | None, requests: int, responses: int, log: int,
+              exchange: Path) -> int:
         self.ready()
         if self.unavailable is not None:
             raise WorkerDied(self.unavailable)
         policy = sandbox.current()
-        answer = self._request({"op": "spawn", "exchange": str(home / "exchange"), "log": str(log),
+        answer = self._request({"op": "spawn", "exchange": str(exchange),
                                 "cwd": str(submission or home), "submission": str(submission) if submission else None,
                                 "env": client._worker_environment(policy, home), "policy": policy.to_env()},
-                               [requests, responses])
+                               [requests, responses, log])
         if "pid" not in answer:
             raise WorkerDied(answer.get("error", "the warm worker refused to fork"))
         return answer["pid"]
@@ -211,7 +212,7 @@ class WarmWorker(client.WorkerPipes):
         self._responses, resp_write = os.pipe()
         try:
             self.process = _Child(self.zygote, self.zygote.spawn(
-                self.home, self.submission, req_read, resp_write, self.log_path))
+                self.home, self.submission, req_read, resp_write, self.log.fileno(), self.exchange))
         finally:
             os.close(req_read)
             os.close(resp_write)
@@ -258,6 +259,7 @@ class WarmWorker(client.WorkerPipes):
                 except OSError:
                     pass
         self._requests = self._responses = -1
+        self.close_log()
 
 
 # -- the zygote process -------------------------------------------------------------------
@@ -286,10 +288,9 @@ def _run_child(request: dict, fds: list[int]) -> None:
     code = 70
     try:
         os.setsid()  # its own process group, killed as a whole
-        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
-        os.close(log)
+        os.dup2(fds[2], 1)  # the log: a file the trusted side holds, handed over as a descriptor
+        os.dup2(fds[2], 2)
+        os.close(fds[2])
         # What a cold worker gets at exec: its environment (HOME, TMPDIR, ... in its scratch
         # folder), and the sandbox's limits (CPU, address space, file size; dies with its parent).
         os.environ.clear()

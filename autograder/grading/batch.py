@@ -11,6 +11,7 @@ and records it. At the end, the outputs (outputs.py) are written from the gradeb
 from __future__ import annotations
 
 import ctypes
+import itertools
 import json
 import os
 import secrets
@@ -28,13 +29,36 @@ from rich.table import Table
 
 from autograder import COURSE_ROOT
 from autograder.course import Check, Course, Topic, load_course
-from autograder.engine import sandbox
+from autograder.engine import boundary, sandbox
+from autograder.engine.containment import Containment
 from autograder.grading import outputs
 from autograder.grading.gradebook import Gradebook
+from autograder.grading.child import JOB_ENV
 from autograder.grading.submissions import Found, discover, materialize
+from autograder.grading.tampering import scan_sources
 from autograder.run import CHECKS_DIR
 
 STARTUP_ALLOWANCE_S = 120.0  # TensorFlow imports of the grader's workers, per submission
+SUBMISSION_MEMORY = 6 * sandbox.GiB   # all workers of one submission together (a cgroup, where there is one)
+SUBMISSION_PROCESSES = 1024           # processes and threads of one submission together (TF starts many)
+INFRA_HASH_PREFIX = "infrastructure-error:"   # a files hash no run matches: graded again next time
+STATUSES = ("passed", "failed", "not_attempted", "error", "timeout")
+
+# What `grade` says before it refuses a weaker sandbox (named placeholders, en and zh).
+MESSAGES = {
+    "en": {"refuse": "grade refuses to start: {missing}. Install what is missing with `make system-deps` "
+                     "(as root), or pass --weak-sandbox to grade with the layers this machine has.",
+           "bwrap_missing": "bubblewrap is not installed (Debian package bubblewrap)",
+           "bwrap_broken": "bubblewrap is installed but cannot create namespaces here",
+           "no_user": "workers cannot switch to a user of their own",
+           "infra": "the grader failed on this submission ({why}); it will be graded again on the next run"},
+    "zh": {"refuse": "grade 拒绝启动：{missing}。请以 root 身份运行 `make system-deps` 安装缺少的组件，"
+                     "或加上 --weak-sandbox 以本机现有的隔离层评分。",
+           "bwrap_missing": "未安装 bubblewrap（Debian 软件包 bubblewrap）",
+           "bwrap_broken": "已安装 bubblewrap，但无法在此创建命名空间",
+           "no_user": "工作进程无法切换到独立用户",
+           "infra": "评分程序处理此提交时出错（{why}）；下次运行时会重新评分"},
+}
 
 
 @dataclass
@@ -48,7 +72,8 @@ class Options:
     timeout_scale: float = 1.0
     submission_timeout: float | None = None   # default: from the checks' time limits
     sandbox: bool = True
-    bwrap: bool = True                        # False: the layers that remain without bubblewrap
+    bwrap: bool = True                        # False: the layers that remain without bubblewrap (a weaker sandbox)
+    weak_sandbox: bool = False                # grade even when a layer is missing (else refuse to start)
     memory_gb: float | None = None
     cpu_seconds: int | None = None
     lang: str = "en"
@@ -63,6 +88,9 @@ class _Job:
     topics: list[str]                     # topics the grader process runs
     missing: set[str]                     # topics to record (the others are graded already)
     slot: int = 0
+    number: int = 0                       # the submission's number in this batch: its uid
+    flags: list[str] = field(default_factory=list)
+    box: Containment | None = None
     process: subprocess.Popen | None = None
     started: float = 0.0
     deadline: float = 0.0
@@ -77,15 +105,30 @@ def gradable_checks(topics: list[Topic]) -> list[Check]:
             if check.hidden or (CHECKS_DIR / f"test_{topic.module}.py").exists()]
 
 
-def _policy(options: Options, slot: int) -> sandbox.Policy:
-    limits = {}
+def _policy(options: Options, number: int, box: Containment | None = None) -> sandbox.Policy:
+    limits = {"cgroups": box.cgroups, "bounds": box.bounds} if box is not None and box.cgroups else {}
     if options.memory_gb:
         limits["memory_bytes"] = int(options.memory_gb * sandbox.GiB)
     if options.cpu_seconds:
         limits["cpu_seconds"] = options.cpu_seconds
     if not options.sandbox:
         return sandbox.Policy(**limits)
-    return sandbox.Policy.for_grading(slot, use_bwrap=options.bwrap, **limits)
+    return sandbox.Policy.for_grading(number, use_bwrap=options.bwrap, **limits)
+
+
+def missing_layers(options: Options) -> list[str]:
+    """The layers `grade` insists on that this machine lacks, in `options.lang`: bubblewrap
+    (which, not as root, is also what gives a user namespace) and, as root, the uid switch."""
+    if not options.sandbox or not options.bwrap or options.weak_sandbox:
+        return []  # a weaker sandbox, asked for by name
+    ui = MESSAGES[options.lang]
+    policy = _policy(options, 0)
+    missing = []
+    if os.geteuid() == 0 and not sandbox.switches_user(policy):
+        missing.append(ui["no_user"])
+    if not sandbox.bwrap_works(policy.uid if sandbox.switches_user(policy) else None):
+        missing.append(ui["bwrap_missing"] if shutil.which("bwrap") is None else ui["bwrap_broken"])
+    return missing
 
 
 def _die_with_parent() -> None:
@@ -100,9 +143,13 @@ class Batch:
         self.topics = [self.course.topic(key) for key in options.topics] if options.topics else self.course.topics
         self.checks = gradable_checks(self.topics)
         self.out = options.out
+        # Grades and feedback are for the instructor: every file is written 0600 (umask 077,
+        # set by `grade`). Workers only traverse the output folder to their scratch (0711).
         self.out.mkdir(parents=True, exist_ok=True)
-        (self.out / ".work").mkdir(mode=0o700, exist_ok=True)  # submissions' files: the grader's eyes only
-        os.chmod(self.out / ".work", 0o700)
+        os.chmod(self.out, 0o711)
+        (self.out / ".work").mkdir(mode=0o711, exist_ok=True)
+        os.chmod(self.out / ".work", 0o711)
+        self._numbers = itertools.count(1)  # a fresh uid per submission
         self.book = Gradebook(options.db or f"sqlite:///{(self.out / 'gradebook.db').resolve()}")
         self.seed = secrets.randbelow(2**31)
         self.limit = options.submission_timeout or (
@@ -112,6 +159,10 @@ class Batch:
     # -- the run --------------------------------------------------------------------------
     def run(self) -> int:
         options = self.options
+        missing = missing_layers(options)
+        if missing:
+            self.console.print(f"[red]{MESSAGES[options.lang]['refuse'].format(missing='; '.join(missing))}[/]")
+            return 2
         self._report_sandbox()
         found = discover(options.submissions, options.students)
         wanted = {check.id for check in self.checks}
@@ -178,17 +229,30 @@ class Batch:
     # -- one submission ---------------------------------------------------------------------
     def _prepare(self, found: Found, missing: set[str], slot: int) -> _Job:
         work = self.out / ".work" / found.student
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)  # fd-based: a link left in it is removed, not followed
+        boundary.make_private_folder(work, 0o711)
+        # Every temporary folder of this submission's grading (pytest's, the workers'
+        # scratch) lives here, created by us: nothing in a shared /tmp can be planted first.
+        boundary.make_private_folder(work / "tmp", 0o711)
         unreadable = {topic: why for topic, why in materialize(found, work / "files", self.course).items()
                       if topic in missing}
         topics = [topic.id for topic in self.topics if topic.id in missing and topic.id not in unreadable]
-        return _Job(found=found, work=work, unreadable=unreadable, topics=topics, missing=missing, slot=slot)
+        sources = {path.name: path.read_bytes() for path in sorted((work / "files").glob("*.py"))}
+        return _Job(found=found, work=work, unreadable=unreadable, topics=topics, missing=missing, slot=slot,
+                    number=next(self._numbers), flags=scan_sources(sources))
 
     def _start(self, job: _Job) -> None:
-        command = [sys.executable, "-m", "autograder.grading.child", *job.topics, "--submission",
-                   str(job.work / "files"), "--json", str(job.work / "result.json"), "--seed", str(self.seed),
-                   "--timeout-scale", str(self.options.timeout_scale)]
-        env = {**os.environ, sandbox.ENV_VAR: _policy(self.options, job.slot).to_env()}
+        policy = _policy(self.options, job.number)
+        if self.options.sandbox:
+            job.box = Containment.create(f"{os.getpid()}-{job.number}", policy.uid if sandbox.switches_user(policy)
+                                         else None, SUBMISSION_MEMORY, SUBMISSION_PROCESSES)
+            policy = _policy(self.options, job.number, job.box)
+        # Paths go in the environment, not the command line: /proc/PID/cmdline is public.
+        spec = {"topics": job.topics, "submission": str(job.work / "files"), "json": str(job.work / "result.json"),
+                "seed": self.seed, "timeout_scale": self.options.timeout_scale}
+        command = [sys.executable, "-m", "autograder.grading.child", "--from-env"]
+        env = {**os.environ, sandbox.ENV_VAR: policy.to_env(), JOB_ENV: json.dumps(spec),
+               "TMPDIR": str(job.work / "tmp")}
         with open(job.work / "grader.log", "wb") as log:
             job.process = subprocess.Popen(command, cwd=COURSE_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                            stderr=subprocess.STDOUT, start_new_session=True,
@@ -211,13 +275,36 @@ class Batch:
         return True
 
     def _finish(self, job: _Job, run_id: int) -> None:
+        if job.box is not None and not job.box.end():  # every process of the submission, gone
+            self.console.print(f"[red]a process of {job.found.student} (uid {job.box.uid}) survived being killed[/]")
+        try:
+            results = self._results(job)
+        except (OSError, ValueError, KeyError, TypeError) as error:  # the child's report is unreadable
+            self._record_infrastructure_error(job, run_id, f"{type(error).__name__} reading its results")
+            return
+        if results is None:
+            self.failed.append(job.found.student)  # the grader itself failed: retry next run, record nothing
+            return
+        duration = time.monotonic() - job.started if job.started else 0.0
+        notes = boundary.clean_text("; ".join(f"{topic}: {why}" for topic, why in job.unreadable.items()))
+        try:
+            self.book.record(run_id, job.found.student, job.found.files_hash, results, round(duration, 3), notes,
+                             job.flags)
+        except Exception as error:  # one submission's record fails that submission only
+            self._record_infrastructure_error(job, run_id, f"{type(error).__name__} while recording")
+            return
+        shutil.rmtree(job.work / "files", ignore_errors=True)
+
+    def _results(self, job: _Job) -> list[dict] | None:
+        """This submission's results, rebuilt from the course map: only the status, the
+        message (cleaned) and the duration come from the report. None: no report at all."""
         report = job.work / "result.json"
         by_id = {}
         if report.exists():
-            by_id = {result["id"]: result for result in json.loads(report.read_text(encoding="utf-8"))["checks"]}
+            checks = json.loads(report.read_text(encoding="utf-8", errors="replace"))["checks"]
+            by_id = {result["id"]: result for result in checks if isinstance(result, dict)}
         elif job.topics and not job.timed_out:
-            self.failed.append(job.found.student)  # the grader itself failed: retry next run, record nothing
-            return
+            return None
         results = []
         for check in self.checks:
             if check.topic not in job.missing:
@@ -225,24 +312,44 @@ class Batch:
             if check.topic in job.unreadable:
                 results.append(_result(check, "error", job.unreadable[check.topic]))
             elif check.id in by_id:
-                results.append(by_id[check.id])
+                reported = by_id[check.id]
+                status = reported.get("status") if reported.get("status") in STATUSES else "error"
+                result = _result(check, status, reported.get("message", ""))
+                result["points"] = check.points if status == "passed" else 0
+                duration = reported.get("duration_s")
+                result["duration_s"] = float(duration) if isinstance(duration, (int, float)) else 0.0
+                results.append(result)
             elif job.timed_out:
                 results.append(_result(check, "timeout", f"grading this submission took longer than its "
                                                          f"{self.limit:.0f} s limit and was stopped"))
-        duration = time.monotonic() - job.started if job.started else 0.0
-        notes = "; ".join(f"{topic}: {why}" for topic, why in job.unreadable.items())
-        self.book.record(run_id, job.found.student, job.found.files_hash, results, round(duration, 3), notes)
-        shutil.rmtree(job.work / "files", ignore_errors=True)
+        return results
+
+    def _record_infrastructure_error(self, job: _Job, run_id: int, why: str) -> None:
+        """Mark the submission in the gradebook as not graded (every check `error`, 0 points,
+        the reason in its notes) under a files hash that no run matches: the next run grades
+        it again. It is never left looking graded."""
+        self.failed.append(job.found.student)
+        message = MESSAGES[self.options.lang]["infra"].format(why=why)
+        results = [_result(check, "error", message) for check in self.checks if check.topic in job.missing]
+        try:
+            self.book.record(run_id, job.found.student, INFRA_HASH_PREFIX + job.found.files_hash, results, 0.0,
+                             message, job.flags)
+        except Exception as error:  # even the marker failed: nothing is recorded, so it is retried all the same
+            self.console.print(f"[red]could not record {job.found.student}: {type(error).__name__}[/]")
 
 
-def _result(check: Check, status: str, message: str) -> dict:
+def _result(check: Check, status: str, message) -> dict:
     return {"id": check.id, "topic": check.topic, "exercise": check.exercise, "name": check.name, "status": status,
-            "points": 0, "max_points": check.points, "message": message, "duration_s": 0.0}
+            "points": 0, "max_points": check.points, "message": boundary.clean_text(message), "duration_s": 0.0}
 
 
 def grade(options: Options, console: Console | None = None) -> int:
-    batch = Batch(options, console)
+    umask = os.umask(0o077)  # the gradebook, grades and feedback: the instructor's eyes only
     try:
-        return batch.run()
+        batch = Batch(options, console)
+        try:
+            return batch.run()
+        finally:
+            batch.book.close()
     finally:
-        batch.book.close()
+        os.umask(umask)

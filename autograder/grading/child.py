@@ -1,6 +1,10 @@
 """Grades one submission in a process of its own (started by batch.py):
 
     python -m autograder.grading.child --submission FILES --json OUT.json --seed N e01 e02 ...
+    AUTOGRADER_JOB='{"topics": [...], "submission": ..., "json": ..., "seed": N}' python -m autograder.grading.child --from-env
+
+`batch.py` uses the second form: the paths stay out of /proc/PID/cmdline, which every
+user (so a worker without bubblewrap) can read; the environment is readable by us only.
 
 The checks (public and hidden) run here, trusted; the submission runs in sandboxed
 workers under the policy in the environment (engine/sandbox.py). The JSON appears only
@@ -16,15 +20,24 @@ from pathlib import Path
 from autograder.course import load_course
 from autograder.run import run_checks
 
+JOB_ENV = "AUTOGRADER_JOB"
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("topics", nargs="+")
-    parser.add_argument("--submission", type=Path, required=True)
-    parser.add_argument("--json", type=Path, required=True)
-    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("topics", nargs="*")
+    parser.add_argument("--submission", type=Path)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--seed", type=int)
     parser.add_argument("--timeout-scale", type=float, default=1.0)
+    parser.add_argument("--from-env", action="store_true", help=f"read the job from ${JOB_ENV}")
     args = parser.parse_args(argv)
+    if args.from_env:
+        spec = json.loads(os.environ.pop(JOB_ENV))
+        args.topics, args.submission, args.json = spec["topics"], Path(spec["submission"]), Path(spec["json"])
+        args.seed, args.timeout_scale = int(spec["seed"]), float(spec["timeout_scale"])
+    if not (args.topics and args.submission and args.json and args.seed is not None):
+        parser.error("topics, --submission, --json and --seed are needed (or --from-env)")
     course = load_course()
     run = run_checks(args.submission, [course.topic(key) for key in args.topics], seed=args.seed,
                      timeout_scale=args.timeout_scale, include_hidden=True)

@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import (JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine, delete,
-                        event, select)
+                        event, inspect, select, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 
@@ -49,6 +49,7 @@ class Student(Base):
     graded_at: Mapped[dt.datetime] = mapped_column(default=_now)
     duration_s: Mapped[float] = mapped_column(Float)
     notes: Mapped[str] = mapped_column(Text, default="")
+    flags: Mapped[list] = mapped_column(JSON, default=list)   # tampering signs for the instructor (tampering.py)
     results: Mapped[list["Result"]] = relationship(back_populates="submission", cascade="all, delete-orphan")
     run: Mapped[Run] = relationship()
 
@@ -86,6 +87,8 @@ class Graded:
     duration_s: float
     notes: str
     results: list[dict]   # RESULT_FIELDS of each check
+    flags: list[str]      # for the instructor to review; grades are unchanged by them
+    sandbox: dict         # the layers the grade was made under (its run's)
 
 
 class Gradebook:
@@ -101,6 +104,14 @@ class Gradebook:
                 cursor.execute("PRAGMA synchronous=FULL")     # a commit survives a power cut
                 cursor.close()
         Base.metadata.create_all(self.engine)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """A gradebook written before a column existed gets it (empty), so a rerun resumes it."""
+        present = {column["name"] for column in inspect(self.engine).get_columns("submissions")}
+        if "flags" not in present:
+            with self.engine.begin() as connection:
+                connection.execute(text("ALTER TABLE submissions ADD COLUMN flags JSON"))
 
     def start_run(self, seed: int, topics: list[str], jobs: int, sandbox: dict) -> int:
         with Session(self.engine) as session, session.begin():
@@ -122,7 +133,7 @@ class Gradebook:
         return check_ids <= self.graded_checks(student, files_hash)
 
     def record(self, run_id: int, student: str, files_hash: str, results: list[dict], duration_s: float,
-               notes: str = "") -> None:
+               notes: str = "", flags: list[str] = ()) -> None:
         """Store a submission's results in one transaction. Results of other checks stay
         unless the files changed (then the old ones are stale and go)."""
         with Session(self.engine) as session, session.begin():
@@ -137,7 +148,7 @@ class Gradebook:
                 replaced = [result["id"] for result in results]
                 session.execute(delete(Result).where(Result.submission_id == row.id, Result.check_id.in_(replaced)))
             row.files_hash, row.run_id, row.graded_at = files_hash, run_id, _now()
-            row.duration_s, row.notes = duration_s, notes
+            row.duration_s, row.notes, row.flags = duration_s, notes, list(flags)
             session.add_all(Result(
                 submission_id=row.id, check_id=result["id"], topic=result["topic"], exercise=result["exercise"],
                 name=result["name"], status=result["status"], points=int(result["points"]),
@@ -149,6 +160,7 @@ class Gradebook:
         with Session(self.engine) as session:
             return [Graded(student=row.student, files_hash=row.files_hash, seed=row.run.seed,
                            graded_at=row.graded_at, duration_s=row.duration_s, notes=row.notes,
+                           flags=list(row.flags or []), sandbox=dict(row.run.sandbox or {}),
                            results=[{column: getattr(result, column) for column in RESULT_FIELDS}
                                     for result in sorted(row.results, key=lambda r: r.check_id)])
                     for row in session.scalars(select(Student).order_by(Student.student))]
