@@ -3,7 +3,8 @@
 The references are computed here, in float64 NumPy, from plain data the probes send back:
 the grader's MLP (Flatten, Dense(hidden, relu), Dense(10), softmax) is small enough to run
 forward and backward by hand, so a returned loss or an applied update is compared with
-the exact number it should be.
+the exact number it should be. Workers get training examples only: the held-out test split
+stays here, where the accuracy of the trained weights is computed.
 """
 from __future__ import annotations
 
@@ -32,14 +33,21 @@ def load_mnist() -> dict[str, np.ndarray]:
         return {name: data[name] for name in ("x_train", "y_train", "x_test", "y_test")}
 
 
-def accuracy_on_test_split(probabilities) -> float:
-    """Accuracy of [1000, 10] test-set probabilities against the file's labels."""
-    probabilities = numbers(probabilities, "the trained model's predictions")
-    labels = load_mnist()["y_test"]
-    if probabilities.shape != (len(labels), 10):
-        raise Incorrect(f"the trained model's predictions have shape {probabilities.shape}, "
-                        f"expected {(len(labels), 10)}")
-    return float(np.mean(np.argmax(probabilities, axis=1) == labels))
+def training_split() -> dict[str, np.ndarray]:
+    """What a worker may see of the data: the training images and labels."""
+    data = load_mnist()
+    return {"x_train": data["x_train"], "y_train": data["y_train"]}
+
+
+def held_out_accuracy(weights) -> float:
+    """Accuracy on the test split of the grader's MLP holding the trained `weights`,
+    computed here: the held-out images and labels never reach a worker."""
+    shapes = [np.shape(w) for w in weights]
+    if len(weights) != len(VARIABLES) or shapes[0][1:] != shapes[1] or shapes[2] != (shapes[1][0], 10):
+        raise Incorrect(f"the trained model's weights have shapes {shapes}, not the grader's MLP's")
+    data = load_mnist()
+    probabilities = _forward(weights, data["x_test"])[2]
+    return float(np.mean(np.argmax(probabilities, axis=1) == data["y_test"]))
 
 
 # --- float64 references for the grader's MLP ---------------------------------------------
@@ -93,14 +101,15 @@ def _unchanged(before, after):
 # --- MNISTLoader -------------------------------------------------------------------------
 
 def _subset(rng):
-    """A fresh random file in the course's format, smaller than the shipped one."""
+    """A fresh random file in the course's format, made of training examples only (the
+    held-out test split never reaches a worker)."""
     data = load_mnist()
     n_train, n_test = int(rng.integers(150, 300)), int(rng.integers(40, 90))
-    train = rng.choice(len(data["x_train"]), n_train, replace=False)
-    test = rng.choice(len(data["x_test"]), n_test, replace=False)
+    picked = rng.choice(len(data["x_train"]), n_train + n_test, replace=False)
+    train, test = picked[:n_train], picked[n_train:]
     label_dtype = rng.choice(["uint8", "int64"])
     return {"x_train": data["x_train"][train], "y_train": data["y_train"][train].astype(label_dtype),
-            "x_test": data["x_test"][test], "y_test": data["y_test"][test].astype(label_dtype)}
+            "x_test": data["x_train"][test], "y_test": data["y_train"][test].astype(label_dtype)}
 
 
 def _expect_images(summary, name, count):
@@ -131,20 +140,23 @@ def _expect_labels(summary, name, count):
 
 
 def test_mnist_loader_shapes_dtypes_and_range(probe, rng):
-    subset = _subset(rng)
-    data = load_mnist()
-    for arrays, source in ((None, "data/mnist.npz"), (subset, "another file in the same format")):
-        files = data if arrays is None else arrays
+    for number in (1, 2):
+        files = _subset(rng)
         n_train, n_test = len(files["x_train"]), len(files["x_test"])
-        result = probe.loader_summary(arrays=arrays)
+        result = probe.loader_summary(arrays=files)
         _expect_images(result["train_data"], "train_data", n_train)
         _expect_images(result["test_data"], "test_data", n_test)
         _expect_labels(result["train_label"], "train_label", n_train)
         _expect_labels(result["test_label"], "test_label", n_test)
         for name, count in (("num_train_data", n_train), ("num_test_data", n_test)):
             if result[name] != count:
-                raise Incorrect(f"{name} is {result[name]}, but {source} holds {count}: count the loaded "
+                raise Incorrect(f"{name} is {result[name]}, but the file holds {count}: count the loaded "
                                 "examples (e.g. self.train_data.shape[0]) rather than writing a number")
+        # Shapes, dtypes and ranges count only for the file's own pixels, in any order.
+        for split in ("train", "test"):
+            if sorted(_keys(result[f"{split}_data_values"])) != sorted(_keys(files[f"x_{split}"])):
+                raise Incorrect(f"{split}_data does not hold the file's x_{split} images (scaled to [0, 1]): load "
+                                f"them from the file, data['x_{split}'] / 255")
 
 
 def _keys(images):
@@ -228,12 +240,15 @@ def test_loss_fn_matches_float64_cross_entropy(probe, rng):
 
 def test_loss_fn_returns_a_scalar(probe, rng):
     n, k = int(rng.integers(8, 30)), 10
-    out = numbers(probe.loss(y_true=rng.integers(0, k, size=n), y_pred=_probabilities(rng, n, k)), "loss_fn")
+    y_true, y_pred = rng.integers(0, k, size=n), _probabilities(rng, n, k)
+    out = numbers(probe.loss(y_true=y_true, y_pred=y_pred), "loss_fn")
     if out.shape == (n,):
         raise Incorrect(f"loss_fn returned one loss per example (shape ({n},)); the loss of a batch is their mean, "
                         "a scalar: wrap it in tf.reduce_mean")
     if out.shape != ():
         raise Incorrect(f"loss_fn should return a scalar (shape ()), got shape {out.shape}")
+    # A scalar counts only when it is the loss (a constant is a scalar too).
+    expect_close(out, -np.log(y_pred.astype(np.float64)[np.arange(n), y_true]).mean(), f"loss_fn for {n} examples")
 
 
 # --- train_step --------------------------------------------------------------------------
@@ -338,8 +353,10 @@ def test_train_runs_the_notes_number_of_batches_with_adam(probe, rng):
     num_epochs = int(rng.integers(2, 4))  # at least 2, so that one epoch instead of num_epochs shows
     learning_rate = float(rng.uniform(0.003, 0.01))
     expected = n_train // batch_size * num_epochs
-    result = probe.train_recorded(n_train=n_train, batch_size=batch_size, num_epochs=num_epochs,
-                                  learning_rate=learning_rate, seed=int(rng.integers(2**31 - 1)), hidden=HIDDEN)
+    pick = rng.choice(len(load_mnist()["x_train"]), n_train, replace=False)
+    result = probe.train_recorded(x_train=load_mnist()["x_train"][pick], y_train=load_mnist()["y_train"][pick],
+                                  batch_size=batch_size, num_epochs=num_epochs, learning_rate=learning_rate,
+                                  seed=int(rng.integers(2**31 - 1)), hidden=HIDDEN)
     sizes = result["sizes"].tolist()
     if len(sizes) != expected:
         hint = " (that is one epoch: multiply by num_epochs)" if len(sizes) == n_train // batch_size else ""
@@ -362,8 +379,8 @@ def test_train_runs_the_notes_number_of_batches_with_adam(probe, rng):
 
 
 def test_train_reaches_88_percent_test_accuracy_on_mnist(probe, rng):
-    result = probe.train_accuracy(seed=int(rng.integers(2**31 - 1)), **TRAIN_BUDGET)
-    accuracy = accuracy_on_test_split(result["probabilities"])
+    result = probe.train_accuracy(seed=int(rng.integers(2**31 - 1)), **training_split(), **TRAIN_BUDGET)
+    accuracy = held_out_accuracy(result["weights"])
     if accuracy < ACCURACY_THRESHOLD:
         budget = ", ".join(f"{key}={value}" for key, value in TRAIN_BUDGET.items())
         why = (" That is about chance (0.10): are the gradients applied, and are images still paired with their "

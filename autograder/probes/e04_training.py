@@ -2,7 +2,9 @@
 
 The training probes never use the submission's loader or an e03 model: they build the
 grader's own MLP (Flatten, Dense(hidden, relu), Dense(10), softmax) and the grader's own
-loader over the course's MNIST file, so each exercise is checked on its own.
+loader, so each exercise is checked on its own. Every image and label comes from the check
+as an input; nothing here reads data/. The held-out test split never reaches a worker:
+`train_accuracy` returns the trained weights, and the check computes the predictions.
 """
 import tempfile
 import warnings
@@ -12,10 +14,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from autograder import COURSE_ROOT
 from autograder.engine.probing import ProbeFailure, as_array, dtype_name, type_name
-
-MNIST = COURSE_ROOT / "data" / "mnist.npz"
 
 TF_FUNCTION_VARIABLES = (
     "a tf.function created variables after its first call (\"tf.function only supports singleton "
@@ -31,11 +30,6 @@ NO_GRADIENTS = (
 
 def _scaled(images):
     return (np.asarray(images, np.float32) / np.float32(255.0))[..., np.newaxis]
-
-
-def _mnist():
-    with np.load(MNIST, allow_pickle=False) as data:
-        return {name: data[name] for name in ("x_train", "y_train", "x_test", "y_test")}
 
 
 def grader_mlp(seed, hidden):
@@ -77,10 +71,7 @@ def _run(what, call):
 
 @contextmanager
 def _npz_file(arrays):
-    """A temporary .npz holding `arrays` (None: the course's own file)."""
-    if arrays is None:
-        yield MNIST
-        return
+    """A temporary .npz holding `arrays`."""
     with tempfile.TemporaryDirectory(prefix="mnist-") as folder:
         path = Path(folder) / "mnist_subset.npz"
         np.savez(path, **arrays)
@@ -109,15 +100,17 @@ def _summary(value, name):
             "min": float(array.min()) if array.size else 0.0, "max": float(array.max()) if array.size else 0.0}
 
 
-def loader_summary(sub, arrays=None):
-    """Shapes, dtypes and value ranges of MNISTLoader on the course's file (arrays=None)
-    or on a file holding `arrays`."""
+def loader_summary(sub, arrays):
+    """Shapes, dtypes and value ranges of MNISTLoader on a file holding `arrays`, and its
+    images as bytes keys' source: the arrays themselves."""
     with _npz_file(arrays) as path:
         loader = sub.MNISTLoader(str(path))
         result = {name: _summary(_attribute(loader, name), name)
                   for name in ("train_data", "train_label", "test_data", "test_label")}
         result["num_train_data"] = _count(_attribute(loader, "num_train_data"), "num_train_data")
         result["num_test_data"] = _count(_attribute(loader, "num_test_data"), "num_test_data")
+        for name in ("train_data", "test_data"):
+            result[f"{name}_values"] = as_array(_attribute(loader, name), f"MNISTLoader.{name}")
     return result
 
 
@@ -178,10 +171,11 @@ class GraderLoader:
     """The loader the grader hands to `train`: the syllabus' attributes and get_batch, with
     a record of every call (and the model's weights when the first two batches are served)."""
 
-    def __init__(self, x_train, y_train, x_test, y_test, seed, model=None):
+    def __init__(self, x_train, y_train, seed, model=None):
         self.train_data, self.train_label = _scaled(x_train), np.asarray(y_train, np.int32)
-        self.test_data, self.test_label = _scaled(x_test), np.asarray(y_test, np.int32)
-        self.num_train_data, self.num_test_data = len(self.train_data), len(self.test_data)
+        # `train` needs no test split, and the held-out one stays with the check.
+        self.test_data, self.test_label = self.train_data[:0], self.train_label[:0]
+        self.num_train_data, self.num_test_data = len(self.train_data), 0
         self._rng = np.random.default_rng(int(seed))
         self._model = model
         self.sizes, self.first_index, self.weights_at = [], None, []
@@ -208,13 +202,11 @@ def _losses(value):
     return np.array([float(item.reshape(())) for item in losses], dtype=np.float64)
 
 
-def train_recorded(sub, n_train, batch_size, num_epochs, learning_rate, seed, hidden):
-    """A short train() on a random subset, recording get_batch calls and the first update."""
-    data = _mnist()
-    pick = np.random.default_rng(int(seed)).choice(len(data["x_train"]), int(n_train), replace=False)
+def train_recorded(sub, x_train, y_train, batch_size, num_epochs, learning_rate, seed, hidden):
+    """A short train() on the check's training examples, recording get_batch calls and the
+    first update."""
     model = grader_mlp(seed, hidden)
-    loader = GraderLoader(data["x_train"][pick], data["y_train"][pick], data["x_test"], data["y_test"],
-                          seed, model=model)
+    loader = GraderLoader(x_train, y_train, seed, model=model)
     out, _ = _run("train", lambda: sub.train(model, loader, int(num_epochs), int(batch_size), float(learning_rate)))
     first = loader.first_index if loader.first_index is not None else np.zeros(0, np.int64)
     return {"losses": _losses(out), "sizes": np.array(loader.sizes, np.int64),
@@ -222,11 +214,10 @@ def train_recorded(sub, n_train, batch_size, num_epochs, learning_rate, seed, hi
             "weights_at": loader.weights_at, "final": _weights(model)}
 
 
-def train_accuracy(sub, seed, num_epochs, batch_size, learning_rate, hidden=100):
-    """train() on the whole training split; returns the trained grader MLP's test probabilities."""
-    data = _mnist()
+def train_accuracy(sub, x_train, y_train, seed, num_epochs, batch_size, learning_rate, hidden=100):
+    """train() on the training split; returns the trained grader MLP's weights, from which
+    the check computes the held-out predictions on its side."""
     model = grader_mlp(seed, hidden)
-    loader = GraderLoader(data["x_train"], data["y_train"], data["x_test"], data["y_test"], seed)
+    loader = GraderLoader(x_train, y_train, seed)
     out, _ = _run("train", lambda: sub.train(model, loader, int(num_epochs), int(batch_size), float(learning_rate)))
-    probabilities = model(loader.test_data, training=False).numpy()
-    return {"probabilities": probabilities, "losses": _losses(out), "batches": len(loader.sizes)}
+    return {"weights": _weights(model), "losses": _losses(out), "batches": len(loader.sizes)}
