@@ -40,8 +40,10 @@ import tensorflow as tf
 # %% [markdown]
 # ## Linear
 # A fully connected layer without activation: `Linear(units)`. Its weights are made in
-# `build(input_shape)` with `add_weight`: `kernel` of shape `[input_dim, units]` and
-# `bias` of shape `[units]`, both trainable, any initializer. `call(x)` returns
+# `build(input_shape)` with `add_weight`: a kernel of shape `[input_dim, units]` and a
+# bias of shape `[units]`, both trainable, any initializer. Keep them in the attributes
+# `self.kernel` and `self.bias`, the names Keras's own `Dense` uses (one check asks for
+# these names; the others find the weights by their shapes). `call(x)` returns
 # `x @ kernel + bias`.
 
 # %%
@@ -98,6 +100,12 @@ class LinearModel(tf.keras.Model):
 # `[batch, 28, 28, 1]` images, then `Dense(100, relu)`, `Dense(10)` and a softmax, so
 # that each output row holds 10 class probabilities. Make the layers in `__init__`.
 # It has 784·100 + 100 + 100·10 + 10 = 79,510 trainable parameters.
+#
+# It must train: the gradient of a loss of its output reaches every trainable variable.
+# The notes decorate `call` with `@tf.function` before saving a model; on Keras 3 that
+# makes every gradient `None` ("No gradients provided for any variable"), so leave `call`
+# undecorated and put `tf.function` on the training step (topic e04) or on a separate
+# serving function (topic e06) instead.
 
 # %%
 class MLP(tf.keras.Model):

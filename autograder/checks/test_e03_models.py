@@ -14,10 +14,46 @@ def _distinct_sizes(rng, low, high):
 
 
 # ---------------------------------------------------------------- Linear
+# The behaviour checks find the weights by shape, whatever the layer calls them; only
+# test_linear_keeps_its_weights_as_kernel_and_bias asks for the syllabus' names.
+
+def _linear_mistakes(x, k, b, expected):
+    return {
+        "the bias is missing: return x @ kernel + bias": x @ k,
+        "the bias is subtracted: return x @ kernel + bias": x @ k - b,
+        "it applies relu; Linear has no activation": np.maximum(expected, 0),
+    }
+
+
+def _kernel_and_bias(result, input_dim, units):
+    """The [input_dim, units] and [units] weights of a `linear_layer` result, or None."""
+    kernels = [w for w in result["weights"] if w["shape"] == [input_dim, units]]
+    biases = [w for w in result["weights"] if w["shape"] == [units]]
+    return (kernels[0], biases[0]) if len(kernels) == 1 and len(biases) == 1 else (None, None)
+
+
+def _expect_own_output(result, x, units):
+    """A Linear's first output is x @ kernel + bias with its own weights: a layer with the
+    right weights earns nothing unless it also computes with them."""
+    kernel, bias = _kernel_and_bias(result, x.shape[1], units)
+    if kernel is None:
+        raise Incorrect(f"for inputs of size {x.shape[1]} and units={units}, Linear's weights have shapes "
+                        f"{[w['shape'] for w in result['weights']]}; expected a kernel [{x.shape[1]}, {units}] and "
+                        f"a bias [{units}]")
+    k, b = numbers(kernel["value"], "the kernel"), numbers(bias["value"], "the bias")
+    expected = x @ k + b
+    expect_close(result["output"], expected, f"Linear({units}) on a [{len(x)}, {x.shape[1]}] input with its own "
+                 "weights", mistakes=_linear_mistakes(x, k, b, expected))
+
+
+def _linear_layer(probe, rng):
+    input_dim, units = _distinct_sizes(rng, 2, 9)
+    x = rng.normal(size=(int(rng.integers(2, 6)), input_dim))
+    return x, units, probe.linear_layer(units=units, x=x)
+
 
 def test_linear_creates_its_weights_in_build_on_the_first_call(probe, rng):
-    input_dim, units = _distinct_sizes(rng, 2, 9)
-    result = probe.linear_lifecycle(units=units, x=rng.normal(size=(int(rng.integers(2, 6)), input_dim)))
+    x, units, result = _linear_layer(probe, rng)
     before = result["before"]
     if before["weights"]:
         raise Incorrect(
@@ -26,36 +62,51 @@ def test_linear_creates_its_weights_in_build_on_the_first_call(probe, rng):
             "its input size)")
     if not before["has_build"]:
         raise Incorrect("Linear does not define build(self, input_shape): that is where it should make its weights")
-    if result["weights_after"] == 0:
+    if not result["weights"]:
+        untracked = ", ".join(f"self.{name}" for name in result["untracked"]) or "its weights"
         raise Incorrect(
-            f"after its first call Linear holds no weights that Keras tracks (kernel is a {result['kernel_type']}): "
+            f"after its first call Linear holds no weights that Keras tracks ({untracked} made without add_weight): "
             "make them with self.add_weight(...); a plain tf.Variable on a Keras 3 layer is not tracked, so no "
             "optimizer would train it")
-    if not (result["kernel_tracked"] and result["bias_tracked"]):
-        missing = [name for name in ("kernel", "bias") if not result[f"{name}_tracked"]]
-        raise Incorrect(f"self.{' and self.'.join(missing)} is not among layer.weights: make each weight with "
-                        "self.add_weight(...) and keep what it returns")
-    if result["weights_after"] != 2:
-        raise Incorrect(f"after its first call Linear holds {result['weights_after']} weights; it should hold two, "
-                        "kernel and bias")
+    if result["untracked"]:
+        raise Incorrect(f"self.{' and self.'.join(result['untracked'])} is not among layer.weights: make each weight "
+                        "with self.add_weight(...) and keep what it returns")
+    if len(result["weights"]) != 2:
+        raise Incorrect(f"after its first call Linear holds {len(result['weights'])} weights of shapes "
+                        f"{[w['shape'] for w in result['weights']]}; it should hold two, a kernel and a bias")
+    _expect_own_output(result, x, units)
 
 
 def test_linear_kernel_and_bias_have_the_right_shapes_and_are_trainable(probe, rng):
-    input_dim, units = _distinct_sizes(rng, 2, 9)
-    result = probe.linear_lifecycle(units=units, x=rng.normal(size=(int(rng.integers(2, 6)), input_dim)))
-    if result["kernel_shape"] == [units, input_dim]:
-        raise Incorrect(f"the kernel has shape [units, input_dim] = {result['kernel_shape']}; it should be "
+    x, units, result = _linear_layer(probe, rng)
+    input_dim = x.shape[1]
+    shapes = [w["shape"] for w in result["weights"]]
+    if [units, input_dim] in shapes and [input_dim, units] not in shapes:
+        raise Incorrect(f"the kernel has shape [units, input_dim] = {[units, input_dim]}; it should be "
                         f"[input_dim, units] = {[input_dim, units]}, so that x @ kernel works without a transpose")
-    if result["kernel_shape"] != [input_dim, units]:
-        raise Incorrect(f"for inputs of size {input_dim} and units={units}, the kernel has shape "
-                        f"{result['kernel_shape']}; expected [input_dim, units] = {[input_dim, units]} "
-                        "(input_dim is input_shape[-1] in build)")
-    if result["bias_shape"] != [units]:
-        raise Incorrect(f"the bias has shape {result['bias_shape']}; expected [units] = {[units]}")
-    for name in ("kernel", "bias"):
-        if not result[f"{name}_trainable"]:
+    kernel, bias = _kernel_and_bias(result, input_dim, units)
+    if kernel is None or len(shapes) != 2:
+        raise Incorrect(f"for inputs of size {input_dim} and units={units}, Linear's weights have shapes {shapes}; "
+                        f"expected a kernel [input_dim, units] = {[input_dim, units]} (input_dim is input_shape[-1] "
+                        f"in build) and a bias [units] = {[units]}")
+    for name, weight in (("kernel", kernel), ("bias", bias)):
+        if not weight["trainable"]:
             raise Incorrect(f"the {name} is not trainable: make it with self.add_weight(..., trainable=True) "
                             "(the default)")
+    _expect_own_output(result, x, units)
+
+
+def test_linear_keeps_its_weights_as_kernel_and_bias(probe, rng):
+    x, units, result = _linear_layer(probe, rng)
+    kernel, bias = _kernel_and_bias(result, x.shape[1], units)
+    if kernel is None:
+        _expect_own_output(result, x, units)  # names the shapes
+    for name, weight in (("kernel", kernel), ("bias", bias)):
+        if name not in weight["attributes"]:
+            held = ", ".join(f"self.{attribute}" for attribute in weight["attributes"]) or "no attribute"
+            raise Incorrect(f"the {name} of shape {weight['shape']} is held in {held}; the exercise names the "
+                            f"weights self.kernel and self.bias (as Keras's Dense does): keep it as self.{name}")
+    _expect_own_output(result, x, units)
 
 
 def test_linear_call_is_x_times_kernel_plus_bias(probe, rng):
@@ -73,11 +124,8 @@ def test_linear_call_is_x_times_kernel_plus_bias(probe, rng):
     checks += [(x, kernel, bias, out, "after setting kernel and bias") for x, out in zip(xs, result["outputs"])]
     for x, k, b, out, when in checks:
         expected = x @ k + b
-        expect_close(out, expected, f"Linear({units}) on a [{len(x)}, {input_dim}] input, {when}", mistakes={
-            "the bias is missing: return x @ self.kernel + self.bias": x @ k,
-            "the bias is subtracted: return x @ self.kernel + self.bias": x @ k - b,
-            "it applies relu; Linear has no activation": np.maximum(expected, 0),
-        })
+        expect_close(out, expected, f"Linear({units}) on a [{len(x)}, {input_dim}] input, {when}",
+                     mistakes=_linear_mistakes(x, k, b, expected))
 
 
 # ---------------------------------------------------------------- LinearModel
@@ -106,7 +154,8 @@ def test_linear_model_maps_batch_features_to_batch_1(probe, rng):
 
 def test_linear_model_is_one_linear_layer(probe, rng):
     features = int(rng.integers(2, 9))
-    result = probe.linear_model_structure(x=rng.normal(size=(3, features)))
+    x = rng.normal(size=(3, features))
+    result = probe.linear_model_structure(x=x)
     layers = result["layers"]
     if result["linear_layers"] != 1:
         names = ", ".join(layer["class"] for layer in layers) or "none"
@@ -121,6 +170,10 @@ def test_linear_model_is_one_linear_layer(probe, rng):
     if sorted(shapes, key=len, reverse=True) != [[features, 1], [1]]:
         raise Incorrect(f"on {features} features LinearModel's trainable weights have shapes {shapes}; Linear(1) "
                         f"gives a kernel [{features}, 1] and a bias [1], {features + 1} parameters")
+    # The right structure earns nothing unless the model also computes with it.
+    kernel, bias = sorted((numbers(w, "a weight") for w in result["weights"]), key=np.ndim, reverse=True)
+    expect_close(result["output"], x @ kernel + bias, f"LinearModel()(X) on [{len(x)}, {features}] with its own "
+                 "weights", mistakes={"the bias is missing": x @ kernel})
 
 
 # ---------------------------------------------------------------- MLP
@@ -135,23 +188,8 @@ def _softmax(z):
     return e / e.sum(axis=1, keepdims=True)
 
 
-def test_mlp_outputs_probabilities_of_shape_batch_10(probe, rng):
-    batches = [1] + [int(b) for b in rng.choice(np.arange(2, 17), size=2, replace=False)]
-    result = probe.mlp_outputs(xs=[_images(rng, batch) for batch in batches])
-    for batch, out in zip(batches, result["outputs"]):
-        out = numbers(out, "MLP()(x)")
-        if out.shape != (batch, 10):
-            raise Incorrect(f"MLP()(x) maps [{batch}, 28, 28, 1] to {list(out.shape)}; expected [{batch}, 10]")
-        if not np.all(np.isfinite(out)):
-            raise Incorrect("MLP()(x) contains NaN or infinity")
-        sums = out.sum(axis=1)
-        if out.min() < -1e-6 or np.max(np.abs(sums - 1)) > 1e-4:
-            raise Incorrect(
-                f"MLP()(x) rows are not probabilities (row sums from {sums.min():.4g} to {sums.max():.4g}, smallest "
-                f"value {out.min():.4g}): these look like logits; end call() with tf.nn.softmax")
-
-
 def _mlp_weights(weights):
+    weights = [numbers(w, "a weight") for w in weights]
     shapes = [tuple(w.shape) for w in weights]
     by_shape = {}
     for weight in weights:
@@ -168,14 +206,13 @@ def _mlp_weights(weights):
     return [by_shape[shape][0] for shape in needed]
 
 
-def test_mlp_is_flatten_dense_relu_dense_softmax(probe, rng):
-    x = _images(rng, int(rng.integers(3, 9)))
-    result = probe.mlp_outputs(xs=[x])
-    w1, b1, w2, b2 = _mlp_weights([numbers(w, "a weight") for w in result["weights"]])
-    flat = x.reshape(len(x), -1)
-    pre = flat @ w1 + b1
+def _expect_mlp_forward(x, output, weights, what="MLP()(x) against NumPy with its own weights"):
+    """The MLP's output is Flatten, Dense(relu), Dense, softmax computed with its own
+    weights: every MLP check ends here, so a right shape or structure alone earns nothing."""
+    w1, b1, w2, b2 = _mlp_weights(weights)
+    pre = x.reshape(len(x), -1) @ w1 + b1
     logits = np.maximum(pre, 0) @ w2 + b2
-    expect_close(result["outputs"][0], _softmax(logits), "MLP()(x) against NumPy with its own weights", mistakes={
+    expect_close(output, _softmax(logits), what, mistakes={
         "there is no relu after the first Dense: Dense(100, activation=tf.nn.relu)": _softmax(pre @ w2 + b2),
         "these are logits: end call() with tf.nn.softmax": logits,
         "softmax is applied twice (a softmax activation on the Dense(10) and tf.nn.softmax): keep one":
@@ -185,22 +222,49 @@ def test_mlp_is_flatten_dense_relu_dense_softmax(probe, rng):
     })
 
 
+def test_mlp_outputs_probabilities_of_shape_batch_10(probe, rng):
+    batches = [1] + [int(b) for b in rng.choice(np.arange(2, 17), size=2, replace=False)]
+    xs = [_images(rng, batch) for batch in batches]
+    result = probe.mlp_outputs(xs=xs)
+    for batch, out in zip(batches, result["outputs"]):
+        out = numbers(out, "MLP()(x)")
+        if out.shape != (batch, 10):
+            raise Incorrect(f"MLP()(x) maps [{batch}, 28, 28, 1] to {list(out.shape)}; expected [{batch}, 10]")
+        if not np.all(np.isfinite(out)):
+            raise Incorrect("MLP()(x) contains NaN or infinity")
+        sums = out.sum(axis=1)
+        if out.min() < -1e-6 or np.max(np.abs(sums - 1)) > 1e-4:
+            raise Incorrect(
+                f"MLP()(x) rows are not probabilities (row sums from {sums.min():.4g} to {sums.max():.4g}, smallest "
+                f"value {out.min():.4g}): these look like logits; end call() with tf.nn.softmax")
+    for x, out in zip(xs, result["outputs"]):
+        _expect_mlp_forward(x, out, result["weights"], f"MLP()(x) on [{len(x)}, 28, 28, 1] with its own weights")
+
+
+def test_mlp_is_flatten_dense_relu_dense_softmax(probe, rng):
+    x = _images(rng, int(rng.integers(3, 9)))
+    result = probe.mlp_outputs(xs=[x])
+    _expect_mlp_forward(x, result["outputs"][0], result["weights"])
+
+
 def test_mlp_has_79510_trainable_parameters(probe, rng):
-    result = probe.mlp_structure(x=_images(rng, 2))
+    x = _images(rng, 2)
+    result = probe.mlp_structure(x=x)
     shapes = result["trainable_shapes"]
     total = int(sum(np.prod(shape) for shape in shapes))
-    if total == MLP_PARAMS:
-        return
     hidden = [shape[1] for shape in shapes if len(shape) == 2 and shape[0] == 784]
-    if hidden and hidden[0] != 100:
+    if total != MLP_PARAMS and hidden and hidden[0] != 100:
         raise Incorrect(f"the hidden layer has {hidden[0]} units; the syllabus asks for Dense(100), which gives "
                         f"{MLP_PARAMS:,} trainable parameters (MLP has {total:,})")
-    raise Incorrect(f"MLP has {total:,} trainable parameters in weights of shapes {shapes}; Flatten, Dense(100) and "
-                    f"Dense(10) have 784·100 + 100 + 100·10 + 10 = {MLP_PARAMS:,}")
+    if total != MLP_PARAMS:
+        raise Incorrect(f"MLP has {total:,} trainable parameters in weights of shapes {shapes}; Flatten, Dense(100) "
+                        f"and Dense(10) have 784·100 + 100 + 100·10 + 10 = {MLP_PARAMS:,}")
+    _expect_mlp_forward(x, result["output"], result["weights"])
 
 
 def test_mlp_makes_its_layers_in_init(probe, rng):
-    result = probe.mlp_structure(x=_images(rng, int(rng.integers(2, 6))))
+    x = _images(rng, int(rng.integers(2, 6)))
+    result = probe.mlp_structure(x=x)
     units_before = sorted(layer["units"] for layer in result["dense_before"])
     if not result["same_output_twice"]:
         raise Incorrect("two calls of the same MLP on the same input gave different outputs: are layers made "
@@ -211,6 +275,30 @@ def test_mlp_makes_its_layers_in_init(probe, rng):
                         "Dense(100, relu) and Dense(10) in __init__ (as self attributes) and use them in call")
     if units_before != [10, 100]:
         raise Incorrect(f"MLP's Dense layers have {units_before} units; expected Dense(100) and Dense(10)")
+    _expect_mlp_forward(x, result["output"], result["weights"])
+
+
+def test_mlp_gives_every_trainable_variable_a_finite_gradient(probe, rng):
+    x = _images(rng, int(rng.integers(4, 9)))
+    result = probe.mlp_gradients(x=x, labels=rng.integers(0, 10, size=len(x)))
+    names = result["names"]
+    if not names:
+        raise Incorrect("MLP() has no trainable variables after a call: make its layers in __init__ as attributes")
+    missing = [name for name, none in zip(names, result["none"]) if none]
+    if missing and result["call_is_tf_function"]:
+        raise Incorrect(
+            f"the gradient of a loss of MLP's output is None for {len(missing)} of its {len(names)} trainable "
+            "variables: call() is decorated with @tf.function, and on Keras 3 a model whose call is a tf.function "
+            "gives no gradients, so it cannot train. Remove the decorator; put tf.function on the training step "
+            "(or on a separate serving function) instead")
+    if missing:
+        raise Incorrect(f"the gradient of a loss of MLP's output is None for {', '.join(missing)}: the output does "
+                        "not depend on them through TensorFlow ops (a .numpy() or NumPy step inside call, or a layer "
+                        "that is made but never used?)")
+    infinite = [name for name, finite in zip(names, result["finite"]) if not finite]
+    if infinite:
+        raise Incorrect(f"the gradient of a loss of MLP's output is NaN or infinite for {', '.join(infinite)}")
+    _expect_mlp_forward(x, result["output"], result["weights"])
 
 
 # ---------------------------------------------------------------- count_params

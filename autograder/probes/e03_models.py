@@ -36,15 +36,24 @@ def _shapes(variables) -> list:
     return [[int(d) for d in variable.shape] for variable in variables]
 
 
-def _weight(layer, attribute: str):
-    if not hasattr(layer, attribute):
-        raise ProbeFailure(f"the Linear layer has no attribute `{attribute}`: keep its weights in self.kernel "
-                           "and self.bias (the syllabus' names)")
-    return getattr(layer, attribute)
-
-
 def _contains(variables, variable) -> bool:
     return any(item is variable for item in variables)
+
+
+def _attributes_holding(layer, variable) -> list[str]:
+    """The names of `layer`'s attributes that hold `variable` (self.kernel, self.w, ...)."""
+    return sorted(name for name, value in vars(layer).items() if value is variable)
+
+
+def _untracked_variables(layer) -> list[str]:
+    """Attributes holding a tf.Variable that Keras does not track (made without add_weight)."""
+    return sorted(name for name, value in vars(layer).items()
+                  if isinstance(value, tf.Variable) and not _contains(layer.weights, value))
+
+
+def _by_shape(variables, shape):
+    found = [variable for variable in variables if [int(d) for d in variable.shape] == list(shape)]
+    return found[0] if len(found) == 1 else None
 
 
 # ---------------------------------------------------------------- Linear
@@ -65,25 +74,21 @@ def _first_call(layer, x, units: int):
             "build(input_shape), where input_shape[-1] is the input size") from None
 
 
-def linear_lifecycle(sub, units, x):
-    """What a fresh Linear(units) holds before and after its first call on x."""
+def linear_layer(sub, units, x):
+    """A fresh Linear(units) before and after its first call on x: its weights (found by
+    shape, whatever their names), the attributes that hold them, and its output."""
     layer = sub.Linear(int(units))
-    before = {"weights": len(layer.weights), "shapes": _shapes(layer.weights), "built": bool(layer.built),
+    before = {"weights": len(layer.weights), "shapes": _shapes(layer.weights),
               "has_build": type(layer).build is not tf.keras.layers.Layer.build}
-    _first_call(layer, x, int(units))
-    kernel, bias = _weight(layer, "kernel"), _weight(layer, "bias")
+    output = as_array(_first_call(layer, x, int(units)), "Linear(x)")
     return {
         "before": before,
-        "weights_after": len(layer.weights),
-        "trainable_after": len(layer.trainable_weights),
-        "kernel_type": type_name(kernel),
-        "bias_type": type_name(bias),
-        "kernel_tracked": _contains(layer.weights, kernel),
-        "bias_tracked": _contains(layer.weights, bias),
-        "kernel_shape": [int(d) for d in kernel.shape],
-        "bias_shape": [int(d) for d in bias.shape],
-        "kernel_trainable": bool(getattr(kernel, "trainable", False)) and _contains(layer.trainable_weights, kernel),
-        "bias_trainable": bool(getattr(bias, "trainable", False)) and _contains(layer.trainable_weights, bias),
+        "output": output,
+        "untracked": _untracked_variables(layer),
+        "weights": [{"shape": [int(d) for d in weight.shape], "value": as_array(weight, "a weight"),
+                     "trainable": bool(getattr(weight, "trainable", False))
+                     and _contains(layer.trainable_weights, weight),
+                     "attributes": _attributes_holding(layer, weight)} for weight in layer.weights],
     }
 
 
@@ -94,30 +99,31 @@ def _assign(variable, value, what: str):
     variable.assign(value)
 
 
+def _kernel_and_bias(layer, input_dim: int, units: int, name: str):
+    """The trainable [input_dim, units] kernel and [units] bias of `layer`, found by shape."""
+    weights = list(layer.trainable_weights)
+    kernel, bias = _by_shape(weights, [input_dim, units]), _by_shape(weights, [units])
+    if len(weights) != 2 or kernel is None or bias is None:
+        raise ProbeFailure(f"after a call on inputs of size {input_dim}, {name}'s trainable weights have shapes "
+                           f"{_shapes(weights)}; expected a kernel [{input_dim}, {units}] and a bias [{units}]")
+    return kernel, bias
+
+
 def linear_outputs(sub, units, xs, kernel, bias):
     """Outputs of one Linear(units): on xs[0] with its own initial weights (read back),
-    then on every x after the grader assigns `kernel` and `bias`."""
+    then on every x after the grader assigns `kernel` and `bias` to the weights of their
+    shapes (whatever the layer calls them)."""
     layer = sub.Linear(int(units))
     first = as_array(_first_call(layer, xs[0], int(units)), "Linear(x)")
-    own = [as_array(_weight(layer, "kernel"), "kernel"), as_array(_weight(layer, "bias"), "bias")]
-    _assign(layer.kernel, kernel, "the kernel")
-    _assign(layer.bias, bias, "the bias")
+    own_kernel, own_bias = _kernel_and_bias(layer, int(np.shape(xs[0])[1]), int(units), "Linear")
+    own = [as_array(own_kernel, "kernel"), as_array(own_bias, "bias")]
+    _assign(own_kernel, kernel, "the kernel")
+    _assign(own_bias, bias, "the bias")
     return {"first": first, "own_kernel": own[0], "own_bias": own[1],
             "outputs": [as_array(_call(layer, x, "Linear"), "Linear(x)") for x in xs]}
 
 
 # ---------------------------------------------------------------- LinearModel
-
-def _kernel_and_bias(model, features: int):
-    weights = list(model.trainable_weights)
-    shapes = _shapes(weights)
-    kernels = [w for w, shape in zip(weights, shapes) if shape == [features, 1]]
-    biases = [w for w, shape in zip(weights, shapes) if shape == [1]]
-    if len(weights) != 2 or len(kernels) != 1 or len(biases) != 1:
-        raise ProbeFailure(f"after a call on {features} features, LinearModel's trainable weights have shapes "
-                           f"{shapes}; one Linear(1) layer has a kernel [{features}, 1] and a bias [1]")
-    return kernels[0], biases[0]
-
 
 def _model_call(sub, model, x):
     """LinearModel()(x); a failure inside a Linear that made its weights in __init__ is named."""
@@ -143,7 +149,7 @@ def linear_model_outputs(sub, xs, kernel, bias):
     features = int(np.shape(xs[0])[1])
     if first.ndim != 2 or first.shape[0] != len(xs[0]) or first.shape[1] != 1:
         return {"first": first, "own_kernel": None, "own_bias": None, "outputs": []}
-    model_kernel, model_bias = _kernel_and_bias(model, features)
+    model_kernel, model_bias = _kernel_and_bias(model, features, 1, "LinearModel")
     own = [as_array(model_kernel, "the kernel"), as_array(model_bias, "the bias")]
     _assign(model_kernel, kernel, "the kernel")
     _assign(model_bias, bias, "the bias")
@@ -160,13 +166,15 @@ def _layer_summary(layers) -> list:
 def linear_model_structure(sub, x):
     model = sub.LinearModel()
     layers_before = _sublayers(model)
-    _model_call(sub, model, x)
+    output = as_array(_model_call(sub, model, x), "LinearModel()(X)")
     layers = [layer for layer in _sublayers(model) if not isinstance(layer, tf.keras.Model)]  # not containers
     return {
         "layers_before": _layer_summary(layers_before),
         "layers": _layer_summary(layers),
         "linear_layers": sum(isinstance(layer, sub.Linear) for layer in layers),
         "trainable_shapes": _shapes(model.trainable_weights),
+        "output": output,
+        "weights": [as_array(w, "a weight") for w in model.trainable_weights],
     }
 
 
@@ -199,6 +207,32 @@ def mlp_structure(sub, x):
         "trainable_shapes": _shapes(model.trainable_weights),
         "non_trainable_shapes": _shapes(model.non_trainable_weights),
         "same_output_twice": bool(first.shape == second.shape and np.array_equal(first, second)),
+        "output": first,
+        "weights": [as_array(w, "a weight") for w in model.trainable_weights],
+    }
+
+
+def _is_tf_function(method) -> bool:
+    return isinstance(method, tf.types.experimental.GenericFunction)
+
+
+def mlp_gradients(sub, x, labels):
+    """Whether a fresh MLP trains: the gradient of the grader's cross-entropy of its output
+    with respect to each trainable variable (None or not, finite or not)."""
+    model = sub.MLP()
+    with tf.GradientTape() as tape:
+        output = _call(model, x, "MLP")
+        loss = tf.reduce_mean(tf.keras.losses.sparse_categorical_crossentropy(
+            tf.constant(labels, tf.int32), tf.cast(output, tf.float32)))
+    variables = list(model.trainable_variables)
+    grads = tape.gradient(loss, variables) if variables else []
+    return {
+        "output": as_array(output, "MLP()(x)"),
+        "weights": [as_array(w, "a weight") for w in variables],
+        "names": [str(getattr(v, "path", None) or getattr(v, "name", "?"))[:100] for v in variables],
+        "none": [grad is None for grad in grads],
+        "finite": [grad is not None and bool(np.all(np.isfinite(as_array(grad, "a gradient")))) for grad in grads],
+        "call_is_tf_function": _is_tf_function(getattr(type(model), "call", None)),
     }
 
 
