@@ -3,12 +3,14 @@ that forges what its own process reports, or looks the held-out answers up, scor
 the checks it attacks, while its other checks are graded as usual.
 
 Each attack is appended to the reference solution of the topic its file name ends with;
-its first line, `# attacks: ...`, names the checks that must fail.
+its first line, `# attacks: ...`, names the checks that must fail; `__COURSE__` is the
+checkout (where a lookup finds the course's data files when no sandbox hides them).
 """
 from pathlib import Path
 
 import pytest
 
+from autograder import COURSE_ROOT
 from tests.conftest import run_check, submission_with
 
 EVIDENCE = Path(__file__).parent / "adversarial" / "evidence"
@@ -28,7 +30,8 @@ ATTACKS = sorted(EVIDENCE.glob("*.py"))
 def test_a_forged_or_looked_up_answer_scores_0(path, tmp_path):
     topic = path.stem.rsplit("_", 1)[-1]
     attacked = _attacked(path)
-    folder = submission_with(tmp_path, MODULES[topic], path.read_text(encoding="utf-8"))
+    attack = path.read_text(encoding="utf-8").replace("__COURSE__", str(COURSE_ROOT))
+    folder = submission_with(tmp_path, MODULES[topic], attack)
     _, report, output = run_check(folder, topic, only=attacked)
     results = {check["name"]: check for check in report.get("checks", [])}
     assert set(results) == set(attacked), output[-3000:]
