@@ -92,6 +92,13 @@ def restore_latest(checkpoint, directory):
 
 # %% [markdown]
 # ## train_resumable
+# `make_model()` returns a new Keras model on every call. It may come with its input shape
+# already set (built, e.g. made with `tf.keras.Input`) or unbuilt (no weights before its
+# first call); the check tries both, so don't call `model.build(...)` on it blindly (a built
+# `Sequential` refuses): let the first call `model(X)` build it, or build only `if not
+# model.built`. A restore into an unbuilt model waits for its variables and fills them in
+# as they are created.
+#
 # Train a fresh `make_model()` with `Adam(learning_rate=0.01)` on the mean squared error over
 # the whole `(X, y)`, one step at a time, saving a checkpoint (with `make_checkpoint` and
 # `save`) after every step, until the checkpointed `step` reaches `total_steps`. With
