@@ -15,6 +15,7 @@ Each command lives in a small function here or in its own module; add new ones t
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -35,15 +36,16 @@ def cmd_check(args) -> int:
     from autograder.engine.client import Submission  # noqa: F401  (imported early: see below)
     from autograder.report import UI, print_report, write_json
     from autograder.run import run_checks
+    from autograder.selfstudy.commands import warn_about_folder
+    from autograder.selfstudy.lookup import find_topics
 
     course = load_course()
     try:
-        topics = [course.topic(key) for key in args.topics] if args.topics else course.topics
-    except KeyError as unknown:
+        topics = find_topics(course, args.topics, args.lang)
+    except LookupError as unknown:
         print(unknown.args[0], file=sys.stderr)
         return 2
-    if not args.submission.is_dir():
-        print(f"submission folder {args.submission} does not exist", file=sys.stderr)
+    if not warn_about_folder(args.submission, topics, args.lang):
         return 2
     run = run_checks(args.submission, topics, only=args.only, seed=args.seed, timeout_scale=args.timeout_scale)
     if not run.checks:
@@ -184,4 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "lang", None):  # the workers describe errors in the student's language too
+        from autograder.engine.errortext import LANGUAGE_VARIABLE
+        os.environ[LANGUAGE_VARIABLE] = args.lang
     return args.run(args)

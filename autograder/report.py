@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from autograder.course import Course
+from autograder.engine.errortext import is_import_failure
 from autograder.run import CheckResult, RunResult
 
 UI = {
@@ -50,7 +51,8 @@ def print_report(run: RunResult, course: Course, lang: str = "en", console: Cons
         if result.status != "passed":
             console.print(f"      {escape(result.message)}", style="red" if result.status != "not_attempted" else "yellow")
             hints = course.check(result.topic, result.name).hints[lang]
-            if hints and result.status != "not_attempted":
+            # Hints speak to the exercise; a file that does not import never reached it.
+            if hints and result.status != "not_attempted" and not is_import_failure(result.message):
                 console.print(f"      [cyan]{ui['hint']}:[/] {escape(hints[0])}")
     passed = sum(result.status == "passed" for result in run.checks)
     console.print()

@@ -20,9 +20,10 @@ from autograder.engine.warm import WarmWorker, Zygote
 from autograder.outcomes import SubmissionError, SubmissionTimeout
 from autograder.run import CheckResult, RunResult
 from autograder.selfstudy import reset as reset_module
-from autograder.selfstudy.commands import find_exercise, hint_view
+from autograder.selfstudy.commands import hint_view
+from autograder.selfstudy.lookup import find_exercise
 from autograder.selfstudy.reset import BACKUPS, is_blank, locate, reset_exercise
-from autograder.selfstudy.state import Progress, checks_of, exercise_status, fingerprint
+from autograder.selfstudy.state import Progress, checkable, checks_of, exercise_status, fingerprint
 from tests.conftest import EXERCISES, SOLUTIONS
 
 E01 = "e01_tensors"
@@ -227,12 +228,8 @@ def test_reset_copes_with_a_syntax_error_and_a_deleted_exercise(student, course)
 
 
 # -- the progress command --------------------------------------------------------------------
-def test_progress_exits_zero_only_when_every_exercise_passes(tmp_path, course):
-    """With fresh saved results nothing is re-run: all passing gives 0, one failing 1."""
-    from autograder.selfstudy.state import checkable
-
-    folder = tmp_path / "done"
-    shutil.copytree(SOLUTIONS, folder)
+def all_passed(folder: Path, course) -> Progress:
+    """Saved progress of `folder` in which every exercise passes (fresh for today's files)."""
     progress = Progress(folder)
     for topic in course.topics:
         if not checkable(topic):
@@ -243,6 +240,14 @@ def test_progress_exits_zero_only_when_every_exercise_passes(tmp_path, course):
                       for e in topic.exercises for c in checks_of(e)]
         progress.record(run, course, {topic.id: fingerprint(folder, topic)})
     progress.save()
+    return progress
+
+
+def test_progress_exits_zero_only_when_every_exercise_passes(tmp_path, course):
+    """With fresh saved results nothing is re-run: all passing gives 0, one failing 1."""
+    folder = tmp_path / "done"
+    shutil.copytree(SOLUTIONS, folder)
+    progress = all_passed(folder, course)
     command = [sys.executable, "-m", "autograder", "progress", "--submission", str(folder), "--lang", "en"]
     done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
     assert done.returncode == 0, done.stdout + done.stderr
@@ -354,3 +359,172 @@ def test_hundreds_of_forked_rechecks_do_not_hang(zygote):
     durations = _stress(zygote, 300)
     print(f"300 forked re-checks: median {np.median(durations):.3f} s, max {max(durations):.3f} s")
     assert max(durations) < 30
+
+
+# -- issue 13: import-time errors, as `check` and `watch` both show them ---------------------------
+GOOD_LINES = b"import math\n" + b"".join(b"# line %d\n" % n for n in range(2, 12))  # 11 lines
+
+
+def import_message(tmp_path, monkeypatch, source: bytes, lang: str = "en") -> str:
+    """What the worker says about importing `source` as e01_tensors.py, from a working
+    folder that no longer exists (as after `watch` copied a save over the last one)."""
+    from autograder.engine import worker
+
+    folder = tmp_path / "submission"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{E01}.py").write_bytes(source)
+    gone = tmp_path / "replaced"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    monkeypatch.setenv("AUTOGRADER_LANG", lang)
+    return worker._import(worker._SubmissionFiles(folder), E01)["message"]
+
+
+def test_import_errors_name_the_students_file_line_and_source_only(tmp_path, monkeypatch):
+    syntax = import_message(tmp_path, monkeypatch, GOOD_LINES + b"x = (1,\n")
+    assert syntax == ("e01_tensors.py could not be imported: SyntaxError: '(' was never closed "
+                      "(e01_tensors.py, line 12: `x = (1,`)")
+    typo = import_message(tmp_path, monkeypatch, GOOD_LINES + b"x = math.constnat(1)\n")
+    assert typo == ("e01_tensors.py could not be imported: AttributeError: module 'math' has no attribute "
+                    "'constnat' (e01_tensors.py, line 12: `x = math.constnat(1)`)")
+    assert "frozen" not in syntax + typo
+
+
+def test_a_file_that_is_not_utf8_is_named_so_in_both_languages(tmp_path, monkeypatch):
+    latin1 = GOOD_LINES + "s = 'ü¶'\n".encode("latin-1")
+    assert import_message(tmp_path, monkeypatch, latin1) == \
+        "e01_tensors.py is not saved as UTF-8 (byte 0xfc at line 12): save it as UTF-8"
+    assert import_message(tmp_path, monkeypatch, latin1, "zh") == \
+        "e01_tensors.py 没有以 UTF-8 编码保存（第 12 行的字节 0xfc）：请以 UTF-8 编码保存"
+    # A file that declares its encoding is read in it: no complaint about UTF-8.
+    declared = b"# -*- coding: latin-1 -*-\ns = '\xb6'\nx = (\n"
+    assert "SyntaxError: '(' was never closed" in import_message(tmp_path, monkeypatch, declared)
+
+
+def test_a_warm_recheck_reports_an_import_error_exactly_as_check_does(student, course):
+    """`watch` copies each save over the folder its waiting worker runs in: the worker's
+    report of a broken import must not depend on that folder (it once crashed there)."""
+    from autograder.run import run_checks
+    from autograder.selfstudy.checker import Checker
+
+    topic = course.topic("e01")
+    describe = topic.exercises[0]
+    checker = Checker(student, course, Progress(student))
+    try:
+        assert checker.zygote.ready(), checker.zygote.unavailable
+        checker.run(topic, [describe])
+        checker.prepare()
+        time.sleep(3)  # the waiting worker has settled in its folder, as while a student types
+        path = student / topic.file
+        path.write_text(path.read_text(encoding="utf-8") + "\nbroken = (1,\n", encoding="utf-8")
+        warm = checker.run(topic, [describe])
+    finally:
+        checker.close()
+    only = [check.name for check in checks_of(describe)]
+    cold = run_checks(student, [topic], only=only)
+    assert [r.message for r in warm.checks] == [r.message for r in cold.checks]
+    message = warm.checks[0].message
+    assert message.startswith("e01_tensors.py could not be imported: SyntaxError: '(' was never closed")
+    assert "`broken = (1,`)" in message and "exited with code" not in message and "frozen" not in message
+
+
+def test_check_shows_no_exercise_hints_under_an_import_error(course):
+    from rich.console import Console
+
+    from autograder.report import print_report
+
+    check = checks_of(course.topic("e01").exercises[0])[0]
+    run = RunResult(submission="exercises", seed=1)
+    broken = "e01_tensors.py could not be imported: NameError: name 'tf' is not defined (e01_tensors.py, line 3: `tf`)"
+    for message in (broken, "e01_tensors.py 没有以 UTF-8 编码保存（第 3 行的字节 0xb6）：请以 UTF-8 编码保存",
+                    "describe returned the wrong shape"):
+        run.checks = [CheckResult(id=check.id, topic="e01", exercise=check.exercise, name=check.name, status="error",
+                                  points=0, max_points=check.points, message=message, duration_s=0.1)]
+        console = Console(record=True, width=300)
+        print_report(run, course, "en", console)
+        shown = check.hints["en"][0][:40] in console.export_text()
+        assert shown == (message == "describe returned the wrong shape"), message
+
+
+def test_hint_checks_a_changed_file_again_before_answering(tmp_path, course):
+    folder = tmp_path / "done"
+    shutil.copytree(SOLUTIONS, folder)
+    all_passed(folder, course)  # saved: everything passes
+    put(folder, "one_hot", "def one_hot(labels, depth):\n    return tf.zeros([depth])\n")
+    done = subprocess.run([sys.executable, "-m", "autograder", "hint", "one_hot", "--submission", str(folder),
+                           "--lang", "en"], capture_output=True, text=True, env={**os.environ, "COLUMNS": "300"},
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "All checks of one_hot pass" not in done.stdout and "Hint 1/" in done.stdout, done.stdout
+    assert Progress.load(folder).result(course.topic("e01").exercises[3], course.topic("e01")).status == "failed"
+
+
+# -- names as a student types them, and the folder they point at -----------------------------------
+def test_unknown_names_get_the_closest_ones_in_the_chosen_language(course):
+    from autograder.selfstudy.lookup import find_target, find_topics
+
+    with pytest.raises(LookupError, match="Did you mean `e01 tensors`"):
+        find_topics(course, ["tensor"], "en")
+    with pytest.raises(LookupError, match="没有名为 'tensor' 的主题。你是不是想输入 `e01 tensors`"):
+        find_topics(course, ["tensor"], "zh")
+    with pytest.raises(LookupError, match="Did you mean `e01.standardize`"):
+        find_target(course, "standardise", "en")
+    with pytest.raises(LookupError, match="你是不是想输入 `e01.one_hot`"):
+        find_target(course, "onehot", "zh")
+    assert [t.id for t in find_topics(course, ["tensors", "e01", "E02"], "en")] == ["e01", "e02"]
+    assert find_target(course, "e01", "en") == (course.topic("e01"), None)
+    with pytest.raises(LookupError, match="is a topic; name one of its exercises: e01.describe"):
+        find_exercise(course, "tensors", "en")
+
+
+def test_progress_takes_topics(tmp_path, course):
+    folder = tmp_path / "done"
+    shutil.copytree(SOLUTIONS, folder)
+    all_passed(folder, course)
+    done = subprocess.run([sys.executable, "-m", "autograder", "progress", "e01", "--submission", str(folder),
+                           "--lang", "en"], capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    assert "describe" in done.stdout and "MNISTLoader" not in done.stdout and "4/4 exercises pass" in done.stdout
+    done = subprocess.run([sys.executable, "-m", "autograder", "progress", "tensor", "--submission", str(folder),
+                           "--lang", "zh"], capture_output=True, text=True)
+    assert done.returncode == 2 and "你是不是想输入 `e01 tensors`" in done.stderr
+
+
+def test_a_folder_without_exercise_files_gets_a_warning_naming_what_is_expected(tmp_path, course):
+    from autograder.selfstudy.lookup import folder_problem
+
+    empty = tmp_path / "my work"
+    empty.mkdir()
+    (empty / "notes.py").write_text("x = 1\n")
+    message, fatal = folder_problem(empty, [course.topic("e01"), course.topic("e02")], "en")
+    assert not fatal and str(empty) in message and "e01_tensors.py, e02_autodiff.py" in message
+    assert folder_problem(tmp_path / "nowhere", course.topics, "zh") == (f"提交目录 {tmp_path / 'nowhere'} 不存在", True)
+    assert folder_problem(EXERCISES, course.topics, "en") is None
+    done = subprocess.run([sys.executable, "-m", "autograder", "progress", "e01", "--submission", str(empty),
+                           "--lang", "en"], capture_output=True, text=True, timeout=600)
+    assert f"{empty} holds none of the exercise files (e01_tensors.py)" in done.stderr
+
+
+def test_reset_of_an_untouched_blank_writes_nothing_and_keeps_no_backup(student, course):
+    from autograder.selfstudy.commands import describe_reset
+
+    topic = course.topic("e01")
+    before = (student / topic.file).stat().st_mtime_ns
+    result = reset_exercise(student, topic, "standardize")
+    assert not result.changed and result.backup is None
+    assert not (student / BACKUPS).exists() and (student / topic.file).stat().st_mtime_ns == before
+    assert "still its blank" in describe_reset(result, topic.exercises[1], "en")
+    put(student, "standardize", "def standardize(x):\n    return x\n")
+    assert reset_exercise(student, topic, "standardize").backup is not None
+
+
+def test_reset_keeps_the_bytes_of_a_file_that_is_not_utf8(student, course):
+    topic = course.topic("e01")
+    path = student / topic.file
+    put(student, "standardize", "def standardize(x):\n    return x\n")
+    path.write_bytes(path.read_bytes() + b"\nlabel = '\xb6'\n")
+    result = reset_exercise(student, topic, "standardize")
+    assert result.backup.read_bytes().endswith(b"\nlabel = '\xb6'\n")
+    blank = definition((EXERCISES / topic.file).read_text(encoding="utf-8"), "standardize")
+    assert path.read_bytes().endswith(b"\nlabel = '\xb6'\n") and blank.encode() in path.read_bytes()

@@ -21,7 +21,6 @@ process: `fresh` and `clean` probes run here too.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import sys
 import tempfile
@@ -31,7 +30,7 @@ from pathlib import Path
 
 from autograder import COURSE_ROOT
 from autograder.engine import protocol
-from autograder.engine.probing import ProbeFailure
+from autograder.engine.probing import MESSAGES, CourseBug, ProbeFailure, find_probe, missing_name
 from autograder.engine.worker import _BLANK, _describe_error
 from autograder.outcomes import Incorrect, NotAttempted, SubmissionError
 
@@ -55,8 +54,7 @@ class NamespaceModule(types.ModuleType):
         try:
             return self.__dict__["_namespace"][attribute]
         except KeyError:
-            raise NotDefined(f"`{attribute}` is not defined in this notebook yet: run the cell that defines it "
-                             "(and the cells above it) first") from None
+            raise NotDefined(MESSAGES["not_defined_in_notebook"].format(name=attribute)) from None
 
 
 def _user_frames(error: BaseException) -> list[traceback.FrameSummary]:
@@ -126,7 +124,10 @@ class InProcessSubmission:
     def probe(self, module: str, name: str, *, with_submission: bool = True, fresh: bool = False, **inputs):
         """Run `autograder.probes.<module>.<name>(namespace_as_module, **inputs)` here and
         return its plain-data result, or raise the outcome that ends the check."""
-        probe = getattr(importlib.import_module(f"autograder.probes.{module}"), name)
+        try:
+            probe = find_probe(module, name)
+        except CourseBug as bug:
+            raise SubmissionError(str(bug)) from None
         sub = NamespaceModule(module, self.namespace) if with_submission else None
         with tempfile.TemporaryDirectory(prefix="tf-course-nb-") as exchange:
             folder = Path(exchange)
@@ -145,6 +146,9 @@ class InProcessSubmission:
                     raise NotAttempted("this exercise still raises NotImplementedError") from None
                 if _user_frames(error) or isinstance(error, SystemExit):
                     raise SubmissionError(_describe_error(error, _NamespaceFiles())) from None
+                missing = missing_name(error, sub, f"{module}.py")
+                if missing is not None:  # an object the notebook made lacks what the check needs
+                    raise (NotAttempted if missing[0] == "not_attempted" else Incorrect)(missing[1]) from None
                 raise RuntimeError(f"internal error in the grader's probe {name}: "
                                    f"{type(error).__name__}: {error}") from error
             try:

@@ -17,7 +17,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from autograder.engine import protocol
+from autograder.engine import errortext, protocol
 from autograder.engine.probing import ProbeFailure
 
 _BLANK = re.compile(r"^\s*raise\s+NotImplementedError\b")
@@ -57,8 +57,11 @@ class _SubmissionFiles:
         if self.folder is None:
             return []
         folder = str(self.folder.resolve())
+        # Only absolute names: the importer's `<frozen importlib._bootstrap>` is no file of
+        # the student's, and resolving it against the working folder would call getcwd(),
+        # which fails once `watch` has replaced that folder.
         return [frame for frame in traceback.extract_tb(error.__traceback__)
-                if os.path.abspath(frame.filename).startswith(folder + os.sep)]
+                if os.path.isabs(frame.filename) and os.path.realpath(frame.filename).startswith(folder + os.sep)]
 
     def is_blank(self, error: BaseException) -> bool:
         """An untouched blank: `raise NotImplementedError` written in a submission file
@@ -73,30 +76,18 @@ class _SubmissionFiles:
 
 
 def _describe_error(error: BaseException, files: _SubmissionFiles) -> str:
-    if isinstance(error, SystemExit):
-        return f"your code called sys.exit({error.code!r}); a submission must return, not exit"
-    if isinstance(error, KeyboardInterrupt):
-        return "your code raised KeyboardInterrupt"
-    text = str(error).strip()
-    first = text.splitlines()[0] if text else ""
-    where = ""
-    frames = files.frames(error)
-    if frames:
-        frame = frames[-1]
-        where = f" ({Path(frame.filename).name}, line {frame.lineno}: `{(frame.line or '').strip()}`)"
-    detail = f": {first}" if first else ""
-    return f"{type(error).__name__}{detail}{where}"
+    return errortext.describe(error, files.frames(error))
 
 
 def _import(files: _SubmissionFiles, module: str) -> dict:
     try:
         files.load(module)
     except FileNotFoundError as missing:
-        return {"status": "missing", "message": f"{missing.args[0]} is not in the submission"}
+        return {"status": "missing", "message": errortext.text("missing", file=missing.args[0])}
     except BaseException as error:
         if files.is_blank(error):
-            return {"status": "not_attempted", "message": f"{module}.py raises NotImplementedError when imported"}
-        return {"status": "import_error", "message": f"{module}.py could not be imported: {_describe_error(error, files)}",
+            return {"status": "not_attempted", "message": errortext.text("blank_import", file=f"{module}.py")}
+        return {"status": "import_error", "message": errortext.import_failure(files.path_of(module), error, files.frames(error)),
                 "traceback": traceback.format_exc(limit=-8)}
     return {"status": "ok"}
 

@@ -6,6 +6,7 @@
                 zygote that has imported TensorFlow: engine/warm.py)
     reset.py    puts an exercise back to its blank, keeping a backup of the student's version
     commands.py the plain subcommands `progress`, `hint`, `reset` and the text they print
+    lookup.py   topic and exercise names as typed (with "did you mean ...?"), the folder checked
     watch.py    the full-screen loop: re-check on save, keys h n l r q
 """
 
@@ -22,7 +23,9 @@ def _lazy(module: str, name: str):
 def add_commands(commands, add_submission_options) -> None:
     """Adds `watch`, `progress`, `hint` and `reset` to the command line's subparsers."""
     watch = commands.add_parser("watch", help="self-study loop: re-check the current exercise on every save")
-    watch.add_argument("exercise", nargs="?", help="start on this exercise (default: the first that does not pass)")
+    watch.add_argument("exercise", nargs="?",
+                       help="start on this exercise, or on a topic's first exercise that does not pass "
+                            "(default: the first that does not pass)")
     add_submission_options(watch)
     watch.add_argument("--manual", action="store_true",
                        help="re-check when you press Enter instead of on save (for network file systems)")
@@ -30,13 +33,15 @@ def add_commands(commands, add_submission_options) -> None:
     watch.set_defaults(run=_lazy("watch", "cmd_watch"))
 
     progress = commands.add_parser("progress", help="a table of every exercise: passes or not, points")
+    progress.add_argument("topics", nargs="*", help="only these topics (e01, tensors, ...); default: all")
     add_submission_options(progress)
     progress.add_argument("--recheck", action="store_true", help="check every topic again, not only changed ones")
     progress.add_argument("--seed", type=int, help="seed of the random inputs")
     progress.set_defaults(run=_lazy("commands", "cmd_progress"))
 
     hint = commands.add_parser("hint", help="the next hint for an exercise (e.g. `hint standardize`)")
-    hint.add_argument("exercise", help="exercise name, optionally with its topic: standardize, e01.standardize")
+    hint.add_argument("exercise", help="exercise name, optionally with its topic: standardize, e01.standardize; "
+                                       "or a topic (e01): its first exercise that does not pass")
     add_submission_options(hint)
     hint.add_argument("--all", action="store_true", help="show every hint tier at once")
     hint.set_defaults(run=_lazy("commands", "cmd_hint"))

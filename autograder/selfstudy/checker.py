@@ -11,7 +11,9 @@ files, importing the student's module and the probes themselves.
 """
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 import threading
 from pathlib import Path
 
@@ -54,6 +56,20 @@ class _LentSubmission(Submission):
 
     def close_now(self) -> None:
         Submission.close(self)
+
+
+def _refresh_files(folder: Path, submission: Submission) -> None:
+    """Replace the files of a prepared submission by today's (nothing is imported yet).
+    The folder itself stays: it is the waiting worker's working directory, and a worker
+    whose working directory was removed fails on every relative path (os.getcwd())."""
+    fresh = copy_submission(folder, Path(tempfile.mkdtemp(prefix="refresh-", dir=submission.scratch)))
+    try:
+        for old in submission.files.iterdir():
+            shutil.rmtree(old) if old.is_dir() and not old.is_symlink() else old.unlink()
+        for new in fresh.iterdir():
+            os.replace(new, submission.files / new.name)
+    finally:
+        shutil.rmtree(fresh.parent, ignore_errors=True)
 
 
 class Checker:
@@ -170,11 +186,7 @@ class Checker:
         standby, self._standby = self._standby, None
         if standby is None:
             return self._prepare()
-        submission, _ = standby
-        # Its files were copied when it was prepared: copy today's (nothing is imported yet).
-        shutil.rmtree(submission.files)
-        if copy_submission(self.folder, submission.scratch) != submission.files:
-            raise RuntimeError("copy_submission changed where it copies to")
+        _refresh_files(self.folder, standby[0])  # copied when it was prepared: today's now
         return standby
 
     def close(self) -> None:

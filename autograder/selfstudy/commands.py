@@ -1,8 +1,8 @@
 """`progress`, `hint EXERCISE` and `reset EXERCISE`: the self-study commands without the
 full-screen loop, and the pieces of text `watch` shares with them.
 
-    python -m autograder progress [--recheck]     # table of every exercise; exit 0 when all pass
-    python -m autograder hint standardize         # the next hint tier for that exercise
+    python -m autograder progress [e01 ...] [--recheck]  # table of every exercise; exit 0 when all pass
+    python -m autograder hint standardize         # the next hint tier for that exercise (re-checked first)
     python -m autograder reset e01.standardize    # back to the blank, with a backup
 """
 from __future__ import annotations
@@ -18,7 +18,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from autograder.course import Check, Course, Exercise, Topic, load_course
+from autograder.engine.errortext import is_import_failure
 from autograder.report import MARKS, UI as REPORT_UI, readable
+from autograder.selfstudy.lookup import exercise_label, find_exercise, find_target, find_topics, folder_problem
 from autograder.selfstudy.reset import ResetResult, reset_exercise
 from autograder.selfstudy.state import ExerciseResult, Progress, checkable, checks_of, fingerprint
 
@@ -33,9 +35,9 @@ UI = {
            "reset": "Reset {exercise} in {path} to its blank; your version is saved as {backup}.",
            "reset_nobackup": "Reset {exercise}: {path} was missing and now holds the blank.",
            "reset_whole": "(The whole file was reset: {exercise} could not be found in it.)",
-           "unknown": "No exercise {name!r}. The exercises are: {known}",
-           "ambiguous": "{name!r} names several exercises: {matches}; add the topic, e.g. {example}",
-           "no_submission": "submission folder {folder} does not exist",
+           "reset_unchanged": "{exercise} is still its blank: nothing to reset, and no backup needed.",
+           "fix_import": "{file} does not import, so no check reached {exercise}: fix the error above first "
+                         "(hints are about the exercise).",
            "next": "Next: {exercise} in {path}"},
     "zh": {"topic": "主题", "exercise": "练习", "state": "状态", "points": "得分",
            "unchecked": "未检查", "no_checks": "尚无检查",
@@ -46,9 +48,8 @@ UI = {
            "reset": "已将 {path} 中的 {exercise} 重置为空白版本；你的版本已保存为 {backup}。",
            "reset_nobackup": "已重置 {exercise}：{path} 原本不存在，现在是空白版本。",
            "reset_whole": "（整个文件都被重置了：文件中找不到 {exercise}。）",
-           "unknown": "没有名为 {name!r} 的练习。所有练习：{known}",
-           "ambiguous": "{name!r} 对应多个练习：{matches}；请加上主题，例如 {example}",
-           "no_submission": "提交目录 {folder} 不存在",
+           "reset_unchanged": "{exercise} 仍是空白版本：无需重置，也无需备份。",
+           "fix_import": "{file} 无法导入，所以没有任何检查运行到 {exercise}：请先修正上面的错误（提示针对的是练习本身）。",
            "next": "下一步：{path} 中的 {exercise}"},
 }
 
@@ -61,27 +62,6 @@ def status_text(status: str | None, lang: str) -> str:
 
 def mark(status: str | None) -> str:
     return MARKS.get(status, "[dim]·[/]")
-
-
-def find_exercise(course: Course, name: str, lang: str = "en") -> tuple[Topic, Exercise]:
-    """`standardize`, `e01.standardize`, `e01::standardize`, `tensors/standardize`, ..."""
-    topic_key, exercise_name = None, name
-    for separator in ("::", ".", "/", ":"):
-        if separator in name:
-            topic_key, exercise_name = name.split(separator, 1)
-            break
-    candidates = [(topic, exercise) for topic in course.topics for exercise in topic.exercises
-                  if topic_key is None or topic_key in (topic.id, topic.slug, topic.module)]
-    for same in (lambda a, b: a == b, lambda a, b: a.lower() == b.lower()):
-        matches = [(t, e) for t, e in candidates if same(e.name, exercise_name)]
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            listed = ", ".join(f"{t.id}.{e.name}" for t, e in matches)
-            raise LookupError(UI[lang]["ambiguous"].format(name=name, matches=listed,
-                                                           example=f"{matches[0][0].id}.{exercise_name}"))
-    known = ", ".join(f"{t.id}.{e.name}" for t in course.topics for e in t.exercises)
-    raise LookupError(UI[lang]["unknown"].format(name=name, known=known))
 
 
 # -- hints ------------------------------------------------------------------------------
@@ -103,12 +83,25 @@ def hint_target(course: Course, exercise: Exercise, result: ExerciseResult | Non
     return checks[0]
 
 
+def import_failure(result: ExerciseResult | None) -> str | None:
+    """The message of `result` when its file could not be imported at all: then no check
+    reached the exercise, and the exercise's hints would answer a question nobody asked."""
+    unpassed = result.first_unpassed if result is not None else None
+    if unpassed is not None and is_import_failure(unpassed["message"]):
+        return unpassed["message"]
+    return None
+
+
 def hint_view(course: Course, progress: Progress, exercise: Exercise, lang: str, advance: bool) -> HintView | None:
-    """The hints shown for `exercise` (one tier more when `advance`); None without checks."""
+    """The hints shown for `exercise` (one tier more when `advance`); None without checks
+    or while its file does not import."""
     if not exercise.checks:
         return None
     topic = course.topic(exercise.topic)
-    check = hint_target(course, exercise, progress.result(exercise, topic, any_age=True))
+    result = progress.result(exercise, topic, any_age=True)
+    if import_failure(result) is not None:
+        return None
+    check = hint_target(course, exercise, result)
     hints = check.hints[lang]
     shown = progress.show_next_hint(check.id, len(hints)) if advance else progress.hint_tiers(check.id)
     return HintView(check, hints[:shown], len(hints))
@@ -127,37 +120,57 @@ def print_hints(console: Console, view: HintView, lang: str) -> None:
         console.print(f"  [dim]{ui['no_more_hints']}[/]")
 
 
-# -- progress ---------------------------------------------------------------------------
-def stale_topics(course: Course, progress: Progress) -> list[Topic]:
-    """Checkable topics with an exercise whose saved result is missing or out of date."""
-    return [topic for topic in course.topics if checkable(topic)
-            and any(progress.result(exercise, topic) is None for exercise in topic.exercises if checks_of(exercise))]
+# -- checking -----------------------------------------------------------------------------
+def stale_exercises(course: Course, progress: Progress, topics: list[Topic] | None = None) -> list[Exercise]:
+    """Every exercise with checks of the checkable `topics` (default: all) that has a stale
+    or missing saved result, with the other exercises of its topic (one run per file)."""
+    stale = []
+    for topic in topics if topics is not None else course.topics:
+        exercises = [exercise for exercise in topic.exercises if checks_of(exercise)]
+        if checkable(topic) and any(progress.result(exercise, topic) is None for exercise in exercises):
+            stale += exercises
+    return stale
 
 
-def check_topics(folder: Path, course: Course, progress: Progress, topics: list[Topic], console: Console,
-                 lang: str, seed: int | None = None) -> None:
-    """Run every student check of `topics` in one cold run and save the results."""
-    if not topics:
+def check_exercises(folder: Path, course: Course, progress: Progress, exercises: list[Exercise], console: Console,
+                    lang: str, seed: int | None = None) -> None:
+    """Run the student checks of `exercises` in one cold run and save the results."""
+    if not exercises:
         return
     from autograder.run import run_checks
 
-    console.print(UI[lang]["checking"].format(what=", ".join(topic.id for topic in topics)), style="dim")
-    only = [check.name for topic in topics for exercise in topic.exercises for check in checks_of(exercise)]
+    topics = [topic for topic in course.topics if any(exercise.topic == topic.id for exercise in exercises)]
+    what = [topic.id if all(e in exercises for e in topic.exercises if checks_of(e))
+            else ", ".join(exercise_label(e) for e in exercises if e.topic == topic.id) for topic in topics]
+    console.print(UI[lang]["checking"].format(what=", ".join(what)), style="dim")
+    only = [check.name for exercise in exercises for check in checks_of(exercise)]
     stamps = {topic.id: fingerprint(folder, topic) for topic in topics}
     run = run_checks(folder, topics, only=only, seed=seed)
     progress.record(run, course, stamps)
     progress.save()
 
 
-def progress_table(course: Course, progress: Progress, lang: str, any_age: bool = False) -> tuple[Table, dict]:
-    """The table of every exercise, and the counts under it; with `any_age`, results
-    checked before the file's last change count too, marked `*`."""
+def warn_about_folder(folder: Path, topics: list[Topic], lang: str) -> bool:
+    """Print what is wrong with the submission folder, if anything; False when it is unusable."""
+    problem = folder_problem(folder, topics, lang)
+    if problem is None:
+        return True
+    message, fatal = problem
+    print(message, file=sys.stderr)
+    return not fatal
+
+
+# -- progress ---------------------------------------------------------------------------
+def progress_table(course: Course, progress: Progress, lang: str, any_age: bool = False,
+                   topics: list[Topic] | None = None) -> tuple[Table, dict]:
+    """The table of every exercise of `topics` (default: all), and the counts under it;
+    with `any_age`, results checked before the file's last change count too, marked `*`."""
     ui = UI[lang]
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     for header in (ui["topic"], ui["exercise"], ui["state"], ui["points"]):
         table.add_column(header)
     counts = {"passed": 0, "total": 0, "score": 0, "max": 0, "first": None}
-    for topic in course.topics:
+    for topic in topics if topics is not None else course.topics:
         title = f"{topic.id} · {escape(topic.title[lang])}"
         for index, exercise in enumerate(topic.exercises):
             label = title if index == 0 else ""
@@ -184,14 +197,19 @@ def cmd_progress(args) -> int:
     lang = args.lang
     console = Console(highlight=False)
     folder = args.submission
-    if not folder.is_dir():
-        print(UI[lang]["no_submission"].format(folder=folder), file=sys.stderr)
-        return 2
     course = load_course()
+    try:
+        topics = find_topics(course, args.topics, lang)
+    except LookupError as error:
+        print(error.args[0], file=sys.stderr)
+        return 2
+    if not warn_about_folder(folder, topics, lang):
+        return 2
     progress = Progress.load(folder)
-    stale = [t for t in course.topics if checkable(t)] if args.recheck else stale_topics(course, progress)
-    check_topics(folder, course, progress, stale, console, lang, seed=args.seed)
-    table, counts = progress_table(course, progress, lang)
+    stale = [exercise for topic in topics if checkable(topic) for exercise in topic.exercises
+             if checks_of(exercise)] if args.recheck else stale_exercises(course, progress, topics)
+    check_exercises(folder, course, progress, stale, console, lang, seed=args.seed)
+    table, counts = progress_table(course, progress, lang, topics=topics)
     console.print(table)
     console.print(UI[lang]["summary"].format(**counts), style="bold")
     if counts["first"] is None and counts["total"]:
@@ -203,18 +221,42 @@ def cmd_progress(args) -> int:
     return 1
 
 
+# -- hint -------------------------------------------------------------------------------
+def _first_unpassed_of(topic: Topic, progress: Progress) -> Exercise:
+    exercises = [exercise for exercise in topic.exercises if checks_of(exercise)] or topic.exercises
+    for exercise in exercises:
+        result = progress.result(exercise, topic, any_age=True)
+        if result is None or result.status != "passed":
+            return exercise
+    return exercises[0]
+
+
 def cmd_hint(args) -> int:
+    """The next hint for an exercise (or a topic's first exercise that does not pass),
+    after checking it again if its file changed since its saved result."""
     lang = args.lang
     console = Console(highlight=False)
     course = load_course()
     try:
-        topic, exercise = find_exercise(course, args.exercise, lang)
+        topic, exercise = find_target(course, args.exercise, lang)
     except LookupError as error:
         print(error.args[0], file=sys.stderr)
         return 2
-    progress = Progress.load(args.submission)
-    console.print(f"[bold]{topic.id}.{escape(exercise.name)}[/]: {escape(exercise.summary[lang])}")
+    folder = args.submission
+    progress = Progress.load(folder)
+    if folder.is_dir():  # never answer from results of an older file
+        stale = stale_exercises(course, progress, [topic])
+        check_exercises(folder, course, progress, stale if exercise is None else
+                        [e for e in stale if e is exercise], console, lang)
+    if exercise is None:
+        exercise = _first_unpassed_of(topic, progress)
+    console.print(f"[bold]{exercise_label(exercise)}[/]: {escape(exercise.summary[lang])}")
     result = progress.result(exercise, topic, any_age=True)
+    broken = import_failure(result)
+    if broken is not None:
+        console.print(escape(broken), style="red")
+        console.print(UI[lang]["fix_import"].format(file=topic.file, exercise=exercise.name), style="yellow")
+        return 0
     if result is not None and result.status == "passed" and not args.all:
         console.print(UI[lang]["passes"].format(exercise=exercise.name), style="green")
         return 0
@@ -225,13 +267,16 @@ def cmd_hint(args) -> int:
     if args.all:
         view = HintView(view.check, view.check.hints[lang], len(view.check.hints[lang]))
     print_hints(console, view, lang)
-    if args.submission.is_dir():
+    if folder.is_dir():
         progress.save()
     return 0
 
 
+# -- reset ------------------------------------------------------------------------------
 def describe_reset(result: ResetResult, exercise: Exercise, lang: str) -> str:
     ui = UI[lang]
+    if not result.changed:
+        return ui["reset_unchanged"].format(exercise=exercise.name)
     if result.backup is None:
         text = ui["reset_nobackup"].format(exercise=exercise.name, path=result.path)
     else:
@@ -244,13 +289,16 @@ def describe_reset(result: ResetResult, exercise: Exercise, lang: str) -> str:
 def cmd_reset(args) -> int:
     lang = args.lang
     course = load_course()
-    if not args.submission.is_dir():
-        print(UI[lang]["no_submission"].format(folder=args.submission), file=sys.stderr)
-        return 2
     try:
         topic, exercise = find_exercise(course, args.exercise, lang)
+    except LookupError as error:
+        print(error.args[0], file=sys.stderr)
+        return 2
+    if not warn_about_folder(args.submission, [topic], lang):
+        return 2
+    try:
         result = reset_exercise(args.submission, topic, exercise.name)
-    except (LookupError, FileNotFoundError) as error:
+    except FileNotFoundError as error:
         print(error.args[0], file=sys.stderr)
         return 2
     progress = Progress.load(args.submission)

@@ -39,6 +39,7 @@ class ResetResult:
     backup: Path | None      # None when there was no file to keep
     whole_file: bool         # True when the whole file was replaced by its blank
     source: str              # where the blank came from
+    changed: bool = True     # False when the exercise was still its blank: nothing written
 
 
 def _definitions(tree: ast.Module) -> dict[str, ast.stmt]:
@@ -60,7 +61,7 @@ def locate(source: str, name: str) -> tuple[int, int, ast.stmt | None] | None:
     node; a text search when the file does not parse."""
     try:
         node = _definitions(ast.parse(source)).get(name)
-    except SyntaxError:
+    except (SyntaxError, ValueError):  # ValueError: bytes that are not UTF-8 (surrogate escapes)
         return _locate_text(source.splitlines(), name)
     if node is None:
         return None
@@ -171,21 +172,27 @@ def _backup(path: Path, folder: Path) -> Path:
 
 
 def reset_exercise(folder: Path, topic: Topic, exercise: str, **sources) -> ResetResult:
-    """Replace `exercise` in `folder`'s file of `topic` by its blank (see the module doc)."""
+    """Replace `exercise` in `folder`'s file of `topic` by its blank (see the module doc).
+    When that changes nothing (the exercise is still its blank), nothing is written and
+    no backup is made."""
     path = Path(folder) / topic.file
     blank, source = blank_file(topic, path, exercise=exercise, **sources)
-    backup = _backup(path, Path(folder)) if path.is_file() else None
-    current = path.read_text(encoding="utf-8") if path.is_file() else None
+    # A file that is not UTF-8 keeps its bytes outside the exercise (and in the backup).
+    current = path.read_text(encoding="utf-8", errors="surrogateescape") if path.is_file() else None
     mine = locate(current, exercise) if current is not None else None
     theirs = locate(blank, exercise)
-    if mine is None or theirs is None:
-        path.write_text(blank, encoding="utf-8")
-        return ResetResult(path, backup, True, source)
-    lines = current.splitlines(keepends=True)
-    blank_lines = blank.splitlines(keepends=True)
-    replacement = blank_lines[theirs[0] - 1:theirs[1]]
-    if replacement and not replacement[-1].endswith("\n"):
-        replacement[-1] += "\n"
-    lines[mine[0] - 1:mine[1]] = replacement
-    path.write_text("".join(lines), encoding="utf-8")
-    return ResetResult(path, backup, False, source)
+    whole_file = mine is None or theirs is None
+    if whole_file:
+        text = blank
+    else:
+        lines = current.splitlines(keepends=True)
+        replacement = blank.splitlines(keepends=True)[theirs[0] - 1:theirs[1]]
+        if replacement and not replacement[-1].endswith("\n"):
+            replacement[-1] += "\n"
+        lines[mine[0] - 1:mine[1]] = replacement
+        text = "".join(lines)
+    if text == current:
+        return ResetResult(path, None, False, source, changed=False)
+    backup = _backup(path, Path(folder)) if path.is_file() else None
+    path.write_text(text, encoding="utf-8", errors="surrogateescape")
+    return ResetResult(path, backup, whole_file, source)

@@ -3,9 +3,12 @@
 It opens on the first exercise that does not pass yet, re-checks it on every save of its
 topic's file (with the exercises after it in that file that passed before: they may build
 on it), and shows each check's targeted message. Keys: h next hint tier, n next exercise
-(once this one passes), l list of every exercise, r reset this exercise to its blank (a
-backup is kept), q quit; with --manual, Enter re-checks. Results and hint tiers are saved
-in the submission folder, so the next `watch` resumes where this one stopped.
+(once this one passes), l list of every exercise (↑ ↓ PgUp PgDn scroll it when it is
+taller than the terminal), r twice within a few seconds: reset this exercise to its blank
+(a backup is kept unless it is still the blank), q quit; with --manual, Enter re-checks.
+Results and hint tiers are saved in the submission folder, so the next `watch` resumes
+where this one stopped. A file of an earlier topic that changes is checked again, and
+if it no longer passes, `watch` goes back to it (also once every exercise passes).
 
 Re-checks are warm: TensorFlow is imported once per session (engine/warm.py). A submission
 that hangs or crashes its worker fails its checks, and the session goes on; a save while a
@@ -25,14 +28,17 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 from rich.rule import Rule
+from rich.segment import Segment, Segments
+from rich.text import Text
 
 from autograder.course import Exercise, Topic, load_course
 from autograder.report import readable
 from autograder.selfstudy.checker import Checker
-from autograder.selfstudy.commands import (UI as COMMAND_UI, describe_reset, find_exercise, hint_view, mark,
+from autograder.selfstudy.commands import (UI as COMMAND_UI, describe_reset, hint_view, import_failure, mark,
                                            print_hints, progress_table, status_text)
+from autograder.selfstudy.lookup import find_target, folder_problem
 from autograder.selfstudy.reset import reset_exercise
-from autograder.selfstudy.state import Progress, checks_of, exercises_of, fingerprint, key_of
+from autograder.selfstudy.state import Progress, checkable, checks_of, exercises_of, fingerprint, key_of
 
 UI = {
     "en": {
@@ -43,6 +49,9 @@ UI = {
         "checked": "Re-check #{count} took {seconds:.2f} s", "warm": "warm worker", "cold": "cold worker: {why}",
         "save": "Save {file} to re-check.", "enter": "Press Enter to re-check.",
         "keys": "h hint · n next · l list · r reset · q quit", "keys_list": "l or Esc: back · q quit",
+        "scroll": "lines {first}–{last} of {total} · ↑ ↓ PgUp PgDn: scroll",
+        "confirm_reset": "Press r again within {seconds} s to reset {exercise} to its blank "
+                         "(your version is backed up first).",
         "not_yet": "n moves on once every check of {exercise} passes.",
         "stale": "* checked before the file last changed",
         "crashed": "Something went wrong: {error}",
@@ -58,6 +67,8 @@ UI = {
         "checked": "第 {count} 次检查用时 {seconds:.2f} 秒", "warm": "预热的工作进程", "cold": "冷启动工作进程：{why}",
         "save": "保存 {file} 即可重新检查。", "enter": "按回车键重新检查。",
         "keys": "h 提示 · n 下一个 · l 列表 · r 重置 · q 退出", "keys_list": "l 或 Esc：返回 · q 退出",
+        "scroll": "第 {first}–{last} 行，共 {total} 行 · ↑ ↓ PgUp PgDn：滚动",
+        "confirm_reset": "在 {seconds} 秒内再按一次 r，即可将 {exercise} 重置为空白版本（会先备份你的版本）。",
         "not_yet": "{exercise} 的所有检查通过后，才能按 n 进入下一个练习。",
         "stale": "* 在文件最近一次修改之前检查的结果",
         "crashed": "出错了：{error}",
@@ -68,15 +79,44 @@ UI = {
 }
 
 
+RESET_CONFIRM_SECONDS = 3
+# Escape sequences of the keys that scroll the list (normal and application cursor mode).
+_SEQUENCES = {"\x1b[A": "up", "\x1bOA": "up", "\x1b[B": "down", "\x1bOB": "down",
+              "\x1b[5~": "pgup", "\x1b[6~": "pgdn", "\x1b[H": "home", "\x1bOH": "home", "\x1b[1~": "home",
+              "\x1b[F": "end", "\x1bOF": "end", "\x1b[4~": "end"}
+
+
+def split_keys(text: str) -> list[str]:
+    """Key presses in what the terminal sent: characters, and named keys for the escape
+    sequences above ("up", "pgdn", ...); other sequences are dropped; Esc alone stays."""
+    keys, index = [], 0
+    while index < len(text):
+        if text[index] == "\x1b" and index + 1 < len(text) and text[index + 1] in "[O":
+            end = index + 2
+            while end < len(text) and not (text[end].isalpha() or text[end] == "~"):
+                end += 1
+            sequence = text[index:end + 1]
+            if sequence in _SEQUENCES:
+                keys.append(_SEQUENCES[sequence])
+            index = end + 1
+        else:
+            keys.append(text[index])
+            index += 1
+    return keys
+
+
 @dataclass
 class Event:
     kind: str            # "key", "change" (value: file name), "quit", "error" (from an input thread)
     value: str = ""
 
 
+_SCROLL = ("up", "down", "pgup", "pgdn", "home", "end", "j", "k", " ")
+
+
 class Watch:
     def __init__(self, folder: Path, lang: str = "en", manual: bool = False, seed: int | None = None,
-                 console: Console | None = None, start: Exercise | None = None):
+                 console: Console | None = None, start: Exercise | Topic | None = None, notice: str = ""):
         self.folder = Path(folder)
         self.lang, self.manual, self.start = lang, manual, start
         self.ui = UI[lang]
@@ -87,8 +127,10 @@ class Watch:
         self.events: queue.Queue[Event] = queue.Queue()
         self.current: Exercise | None = None
         self.listing = False
-        self.notice = ""              # one line under the results (reset done, errors, ...)
-        self._keep_notice = False
+        self.list_offset = 0          # first line of the list shown (it scrolls)
+        self.notice = notice          # one line under the results (reset done, errors, ...)
+        self._keep_notice = bool(notice)
+        self._reset_deadline = 0.0    # a second r before this (monotonic) resets
         self.status = self.ui["starting"]
         self.checking = False
         self.rechecks = 0
@@ -105,7 +147,9 @@ class Watch:
                 threading.Thread(target=self._guarded(self._watch_files), daemon=True).start()
             try:
                 self.render()
-                if self.start is not None:  # asked for: check it now unless its saved result holds
+                if isinstance(self.start, Topic):  # its first exercise that does not pass
+                    self._move_to(self._first_unpassed(within=self.start))
+                elif self.start is not None:  # asked for: check it now unless its saved result holds
                     self._move_to(self.start)
                     if self.progress.result(self.start, self._topic()) is None:
                         self.recheck(force=True)
@@ -119,6 +163,7 @@ class Watch:
                         event = self.events.get(timeout=0.05)
                     except queue.Empty:
                         self.checker.prepare()  # idle: fork the next re-check's worker
+                        self._expire_reset()
                         continue
                     if not self._handle(event):
                         break
@@ -143,12 +188,21 @@ class Watch:
             if topic is not None and event.value == topic.file:
                 self._drain_changes(topic.file)
                 self.recheck()
+            elif self._is_earlier_file(event.value):
+                self._drain_changes(event.value)
+                self.notice = ""
+                self._checked_stamp = None
+                self._move_to(self._first_unpassed())  # re-checks it: did it break?
             return True
         key = event.value
+        if key not in ("r", "R"):
+            self._reset_deadline = 0.0
         if self.listing:
             if key in ("l", "L", "\x1b"):
                 self.listing = False
                 self.render()
+            elif key in _SCROLL:
+                self._scroll(key)
             return True
         if key in ("\r", "\n") and self.manual:
             self.recheck(force=True)
@@ -179,13 +233,21 @@ class Watch:
         exercise = exercise or self.current
         return None if exercise is None else self.course.topic(exercise.topic)
 
-    def _first_unpassed(self, after: Exercise | None = None) -> Exercise | None:
-        """The first exercise (after `after`, wrapping around) that does not pass, checking
-        topics whose saved results are missing or stale on the way."""
+    def _first_unpassed(self, after: Exercise | None = None, within: Topic | None = None) -> Exercise | None:
+        """The first exercise (after `after`, wrapping around; of `within` only, or its first
+        when all of them pass) that does not pass, checking topics whose saved results are
+        missing or stale on the way."""
         order = exercises_of(self.course)
+        if within is not None:
+            order = [exercise for exercise in order if exercise.topic == within.id]
+            found = self._first_unpassed_in(order)
+            return found or (order[0] if order else None)
         if after is not None and after in order:
             start = order.index(after) + 1
             order = order[start:] + order[:start]
+        return self._first_unpassed_in(order)
+
+    def _first_unpassed_in(self, order: list[Exercise]) -> Exercise | None:
         for exercise in order:
             topic = self._topic(exercise)
             result = self.progress.result(exercise, topic)
@@ -197,6 +259,14 @@ class Watch:
             if result is None or result.status != "passed":
                 return exercise
         return None
+
+    def _is_earlier_file(self, file: str) -> bool:
+        """A checkable topic's file that comes before the current exercise's (any, once
+        every exercise passes): a change there may break what passed."""
+        order = [topic.file for topic in self.course.topics if checkable(topic)]
+        if file not in order or not self.started:
+            return False
+        return self.current is None or order.index(file) < order.index(self._topic().file)
 
     def _move_to(self, exercise: Exercise | None) -> None:
         self.current, self.started = exercise, True
@@ -250,6 +320,11 @@ class Watch:
     def hint(self) -> None:
         if self.current is not None:
             result = self.progress.result(self.current, self._topic(), any_age=True)
+            if import_failure(result) is not None:
+                self.notice = COMMAND_UI[self.lang]["fix_import"].format(file=self._topic().file,
+                                                                         exercise=self.current.name)
+                self.render()
+                return
             if result is not None and result.status == "passed":
                 self.notice = COMMAND_UI[self.lang]["passes"].format(exercise=self.current.name)
                 self.render()
@@ -271,8 +346,15 @@ class Watch:
         self._move_to(self._first_unpassed(after=self.current))
 
     def reset(self) -> None:
+        """The first r asks for a second one within a few seconds; the second resets."""
         if self.current is None:
             return
+        if time.monotonic() > self._reset_deadline:
+            self._reset_deadline = time.monotonic() + RESET_CONFIRM_SECONDS
+            self.notice = self.ui["confirm_reset"].format(seconds=RESET_CONFIRM_SECONDS, exercise=self.current.name)
+            self.render()
+            return
+        self._reset_deadline = 0.0
         try:
             result = reset_exercise(self.folder, self._topic(), self.current.name)
         except FileNotFoundError as error:
@@ -282,11 +364,28 @@ class Watch:
         for check in self.current.checks:
             self.progress.hints.pop(check.id, None)
         self.notice = describe_reset(result, self.current, self.lang)
+        if not result.changed:  # still the blank: nothing was written, nothing to re-check
+            self.render()
+            return
         self._keep_notice = True  # through the re-check of the reset file
         if self.manual:
             self.recheck(force=True)
         else:
             self.render()  # the file watcher sees the write and re-checks
+
+    def _expire_reset(self) -> None:
+        """The time for the second r is over: the question leaves the screen."""
+        if self._reset_deadline and time.monotonic() > self._reset_deadline:
+            self._reset_deadline = 0.0
+            self.notice = ""
+            self.render()
+
+    def _scroll(self, key: str) -> None:
+        page = max(1, self._list_rows() - 1)
+        step = {"up": -1, "k": -1, "down": 1, "j": 1, "pgup": -page, "pgdn": page, " ": page,
+                "home": -10**6, "end": 10**6}[key]
+        self.list_offset += step
+        self.render()  # clamps the offset
 
     # -- the screen -------------------------------------------------------------------------
     def render(self) -> None:
@@ -300,14 +399,21 @@ class Watch:
                           style="bold green")
         elif self.current is not None:
             self._render_exercise()
+        for line in self._footer():
+            console.print(line)
+
+    def _footer(self) -> list[Text]:
+        """The lines under the screen's content: notice, status, what to do, the keys."""
+        lines = []
         if self.notice:
-            console.print(escape(self.notice), style="yellow")
+            lines.append(Text(self.notice, style="yellow"))
         if self.status:
-            console.print(escape(self.status), style="dim")
+            lines.append(Text(self.status, style="dim"))
         if self.current is not None and not self.listing:
             topic = self._topic()
-            console.print(self.ui["enter"] if self.manual else self.ui["save"].format(file=topic.file), style="dim")
-        console.print(self.ui["keys_list"] if self.listing else self.ui["keys"], style="bold")
+            lines.append(Text(self.ui["enter"] if self.manual else self.ui["save"].format(file=topic.file), style="dim"))
+        lines.append(Text(self.ui["keys_list"] if self.listing else self.ui["keys"], style="bold"))
+        return lines
 
     def _render_exercise(self) -> None:
         console, lang = self.console, self.lang
@@ -335,11 +441,33 @@ class Watch:
             print_hints(console, view, lang)
         console.print()
 
-    def _render_list(self) -> None:
+    def _list_lines(self) -> list[list[Segment]]:
         table, counts = progress_table(self.course, self.progress, self.lang, any_age=True)
-        self.console.print(table)
-        self.console.print(COMMAND_UI[self.lang]["summary"].format(**counts), style="bold")
-        self.console.print(self.ui["stale"], style="dim")
+        parts = [table, Text(COMMAND_UI[self.lang]["summary"].format(**counts), style="bold"),
+                 Text(self.ui["stale"], style="dim")]
+        options = self.console.options
+        return [line for part in parts for line in self.console.render_lines(part, options, pad=False)]
+
+    def _list_rows(self) -> int:
+        """Terminal rows left for the list: all but the title, the footer, and the last row
+        (printing into it would scroll the title away)."""
+        options = self.console.options
+        footer = sum(len(self.console.render_lines(line, options, pad=False)) for line in self._footer())
+        return max(3, self.console.size.height - 2 - footer)
+
+    def _render_list(self) -> None:
+        """The list of every exercise; when it is taller than the terminal, a window of it
+        that ↑ ↓ PgUp PgDn move, with a line saying which part is shown."""
+        lines, rows = self._list_lines(), self._list_rows()
+        if len(lines) > rows:
+            rows -= 1  # for the line saying where we are
+        self.list_offset = max(0, min(self.list_offset, len(lines) - rows))
+        window = lines[self.list_offset:self.list_offset + rows]
+        for line in window:
+            self.console.print(Segments(line))
+        if len(window) < len(lines):
+            self.console.print(self.ui["scroll"].format(first=self.list_offset + 1, last=self.list_offset + len(window),
+                                                        total=len(lines)), style="dim")
 
     # -- input --------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -392,7 +520,7 @@ class Watch:
                     break  # no keyboard (stdin closed): keep watching files
                 self._put(Event("quit"))
                 break
-            for key in data.decode(errors="replace"):
+            for key in split_keys(data.decode(errors="replace")):
                 self._put(Event("key", key))
 
     def _watch_files(self) -> None:
@@ -418,15 +546,19 @@ def _lean_pytest() -> None:
 
 
 def cmd_watch(args) -> int:
-    if not args.submission.is_dir():
-        print(COMMAND_UI[args.lang]["no_submission"].format(folder=args.submission), file=sys.stderr)
-        return 2
+    course = load_course()
     start = None
     if args.exercise:
         try:
-            start = find_exercise(load_course(), args.exercise, args.lang)[1]
+            topic, exercise = find_target(course, args.exercise, args.lang)
         except LookupError as error:
             print(error.args[0], file=sys.stderr)
             return 2
+        start = exercise or topic
+    problem = folder_problem(args.submission, [t for t in course.topics if checkable(t)], args.lang)
+    if problem is not None and problem[1]:
+        print(problem[0], file=sys.stderr)
+        return 2
     _lean_pytest()
-    return Watch(args.submission, args.lang, manual=args.manual, seed=args.seed, start=start).run()
+    return Watch(args.submission, args.lang, manual=args.manual, seed=args.seed, start=start,
+                 notice=problem[0] if problem else "").run()

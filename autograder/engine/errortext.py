@@ -1,0 +1,129 @@
+"""What the worker tells a student about an error of their code, in their language.
+
+Only the student's own code is named: the file, the line and its source text, never the
+importer's frames (`<frozen importlib._bootstrap>`). A file that is not UTF-8 gets one
+sentence that says so and what to do. `check` and `watch` both get these words from the
+worker, so they say the same. The worker runs in another process: the command line passes
+its --lang on in the environment variable AUTOGRADER_LANG (English without it).
+
+    describe(error, frames)              # "NameError: name 'tf' is not defined (e01_tensors.py, line 3: `x = tf.one`)"
+    import_failure(path, error, frames)  # "e01_tensors.py could not be imported: SyntaxError: ..."
+    is_import_failure(message)           # True: the file as a whole, not one exercise, failed
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import tokenize
+import traceback
+from pathlib import Path
+
+LANGUAGE_VARIABLE = "AUTOGRADER_LANG"
+
+UI = {
+    "en": {
+        "exit": "your code called sys.exit({code}); a submission must return, not exit",
+        "interrupt": "your code raised KeyboardInterrupt",
+        "where": " ({file}, line {line}: `{source}`)",
+        "where_no_source": " ({file}, line {line})",
+        "import_failed": "{file} could not be imported: {error}",
+        "not_utf8": "{file} is not saved as UTF-8 (byte {byte} at line {line}): save it as UTF-8",
+        "missing": "{file} is not in the submission",
+        "blank_import": "{file} raises NotImplementedError when imported",
+    },
+    "zh": {
+        "exit": "你的代码调用了 sys.exit({code})；提交的代码应当用 return 返回，而不是退出",
+        "interrupt": "你的代码抛出了 KeyboardInterrupt",
+        "where": "（{file}，第 {line} 行：`{source}`）",
+        "where_no_source": "（{file}，第 {line} 行）",
+        "import_failed": "无法导入 {file}：{error}",
+        "not_utf8": "{file} 没有以 UTF-8 编码保存（第 {line} 行的字节 {byte}）：请以 UTF-8 编码保存",
+        "missing": "提交中没有 {file}",
+        "blank_import": "{file} 在导入时就抛出 NotImplementedError",
+    },
+}
+
+
+# What the worker says when a file cannot be imported at all (in any language).
+_FILE_LEVEL = ("import_failed", "not_utf8", "missing", "blank_import")
+
+
+def language() -> str:
+    chosen = os.environ.get(LANGUAGE_VARIABLE, "en")
+    return chosen if chosen in UI else "en"
+
+
+def text(key: str, **fields) -> str:
+    return UI[language()][key].format(**fields)
+
+
+def _where(file: str | None, line: int | None, source: str | None) -> str:
+    if not file or not line:
+        return ""
+    source = (source or "").strip()
+    key = "where" if source else "where_no_source"
+    return text(key, file=Path(file).name, line=line, source=source)
+
+
+def describe(error: BaseException, frames: list[traceback.FrameSummary]) -> str:
+    """`Type: first line of the message (file, line N: `source`)`, where the place is the
+    last of `frames` (the student's frames of the traceback), if any."""
+    if isinstance(error, SystemExit):
+        return text("exit", code=repr(error.code))
+    if isinstance(error, KeyboardInterrupt):
+        return text("interrupt")
+    message = str(error).strip()
+    first = message.splitlines()[0] if message else ""
+    detail = f": {first}" if first else ""
+    where = _where(frames[-1].filename, frames[-1].lineno, frames[-1].line) if frames else ""
+    return f"{type(error).__name__}{detail}{where}"
+
+
+def import_failure(path: Path, error: BaseException, frames: list[traceback.FrameSummary]) -> str:
+    """Why the student's file `path` could not be imported."""
+    if isinstance(error, (SyntaxError, UnicodeError)):
+        undecodable = _first_undecodable_byte(path)
+        if undecodable is not None:
+            byte, line = undecodable
+            return text("not_utf8", file=path.name, byte=f"0x{byte:02x}", line=line)
+    if isinstance(error, SyntaxError) and error.filename and os.path.basename(error.filename) == path.name:
+        # The compiler's own place (str(error) would repeat it without the source line).
+        what = f"{type(error).__name__}: {error.msg}{_where(error.filename, error.lineno, error.text)}"
+    else:
+        what = describe(error, frames)
+    return text("import_failed", file=path.name, error=what)
+
+
+def _first_undecodable_byte(path: Path) -> tuple[int, int] | None:
+    """(byte, line) of the first byte that is not UTF-8 in a file Python reads as UTF-8
+    (no other encoding declared), or None."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    try:
+        encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]
+    except SyntaxError:  # no valid declaration, and the first lines are not UTF-8
+        encoding = "utf-8"
+    if encoding not in ("utf-8", "utf-8-sig"):
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return data[bad.start], data.count(b"\n", 0, bad.start) + 1
+    return None
+
+
+def _pattern(template: str) -> re.Pattern:
+    parts = re.split(r"\{\w+\}", template)
+    return re.compile(".+".join(re.escape(part) for part in parts), re.DOTALL)
+
+
+_FILE_LEVEL_PATTERNS = [_pattern(UI[lang][key]) for lang in UI for key in _FILE_LEVEL]
+
+
+def is_import_failure(message: str) -> bool:
+    """Whether a check's message says its file could not be imported (so the check never
+    reached its exercise, and that exercise's hints would mislead)."""
+    return any(pattern.fullmatch(message or "") for pattern in _FILE_LEVEL_PATTERNS)
