@@ -28,9 +28,37 @@ def test_failures_show_message_hint_and_next_exercise_in_chinese():
 
 
 def test_an_unknown_topic_is_a_usage_error():
-    done = subprocess.run([sys.executable, "-m", "autograder", "check", "e99"], cwd=COURSE_ROOT,
+    done = subprocess.run([sys.executable, "-m", "autograder", "check", "e99", "--lang", "en"], cwd=COURSE_ROOT,
                           capture_output=True, text=True)
-    assert done.returncode == 2 and "no topic 'e99'" in done.stderr
+    assert done.returncode == 2 and "No topic 'e99'" in done.stderr
+
+
+def test_an_unknown_topic_gets_the_closest_one_in_the_chosen_language():
+    done = subprocess.run([sys.executable, "-m", "autograder", "check", "tensor", "--lang", "zh"], cwd=COURSE_ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "没有名为 'tensor' 的主题。你是不是想输入 `e01 tensors`？" in done.stderr
+
+
+def test_check_warns_about_a_folder_without_exercise_files(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "autograder", "check", "e01", "--submission", str(tmp_path),
+                           "--lang", "en", "--only", "test_one_hot_is_float32"], cwd=COURSE_ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert f"{tmp_path} holds none of the exercise files (e01_tensors.py)" in done.stderr
+    assert done.returncode == 1 and "not attempted" in done.stdout  # it still reports, after saying why
+
+
+def test_check_reports_a_file_that_is_not_utf8_in_both_languages(tmp_path):
+    source = (EXERCISES / "e01_tensors.py").read_bytes()
+    (tmp_path / "e01_tensors.py").write_bytes(source + b"\nlabel = '\xb6'\n")
+    line = source.count(b"\n") + 2
+    for lang, expected in (("en", f"e01_tensors.py is not saved as UTF-8 (byte 0xb6 at line {line}): save it as UTF-8"),
+                           ("zh", f"e01_tensors.py 没有以 UTF-8 编码保存（第 {line} 行的字节 0xb6）：请以 UTF-8 编码保存")):
+        done = subprocess.run([sys.executable, "-m", "autograder", "check", "e01", "--submission", str(tmp_path),
+                               "--lang", lang, "--only", "test_describe_shape_is_a_tuple_of_ints"], cwd=COURSE_ROOT,
+                              capture_output=True, text=True, timeout=600, env={**os.environ, "COLUMNS": "300"})
+        assert expected in done.stdout, done.stdout
+        hint = "t.shape"  # the first exercise's hint has nothing to do with an unreadable file
+        assert hint not in done.stdout
 
 
 def test_plain_pytest_runs_the_same_checks_with_junit_xml(tmp_path):
@@ -43,7 +71,8 @@ def test_plain_pytest_runs_the_same_checks_with_junit_xml(tmp_path):
     cases = ET.parse(junit).getroot().iter("testcase")
     points = {case.get("name"): [p.get("value") for p in case.iter("property") if p.get("name") == "points"]
               for case in cases}
-    assert points == {"test_one_hot_matches_numpy_for_any_shape": ["1"], "test_one_hot_is_float32": ["1"]}
+    assert points == {"test_one_hot_matches_numpy_for_any_shape": ["1"], "test_one_hot_is_float32": ["1"],
+                      "test_one_hot_works_in_tf_function_with_unknown_shape": ["1"]}
 
 
 def test_make_check_is_the_readmes_main_command():
