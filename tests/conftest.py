@@ -66,3 +66,13 @@ def copy_of():
         shutil.copytree(folder, target)
         return target
     return copy
+
+
+@pytest.fixture
+def traversable_tmp():
+    """A temporary folder every user may enter (pytest's tmp_path is root's alone): where a
+    test grades, since the sandbox's own user must reach the course files and scratch there."""
+    folder = Path(tempfile.mkdtemp(prefix="course-test-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

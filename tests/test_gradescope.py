@@ -3,6 +3,7 @@ results.json against a JSON Schema of Gradescope's format, and run_autograder ru
 in a temporary GRADESCOPE_ROOT with the course's venv first on PATH."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -11,7 +12,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 import tomllib
 import zipfile
 from pathlib import Path
@@ -34,6 +34,14 @@ def validate(report: dict) -> None:
     jsonschema.Draft202012Validator(SCHEMA).validate(report)
 
 
+def fake_graded(student: str, results: list[dict], duration_s: float = 3.0) -> Graded:
+    """A gradebook record as the outputs read it (fields the gradebook may add stay empty)."""
+    known = {field.name for field in dataclasses.fields(Graded)}
+    extra = {name: value for name, value in (("flags", []), ("sandbox", {})) if name in known}
+    return Graded(student=student, files_hash="0" * 64, seed=7, graded_at=dt.datetime(2025, 1, 1),
+                  duration_s=duration_s, notes="", results=results, **extra)
+
+
 def _graded(course, statuses: dict[str, str]) -> Graded:
     results = []
     for check in course.checks:
@@ -42,8 +50,7 @@ def _graded(course, statuses: dict[str, str]) -> Graded:
                         "status": status, "points": check.points if status == "passed" else 0,
                         "max_points": check.points, "message": "" if status == "passed" else f"{status} here",
                         "duration_s": 0.1})
-    return Graded(student="s", files_hash="0" * 64, seed=7, graded_at=dt.datetime(2025, 1, 1), duration_s=3.0,
-                  notes="", results=results)
+    return fake_graded("s", results)
 
 
 def _course_with_hidden_check():
@@ -156,13 +163,9 @@ def package(tmp_path_factory):
 
 
 @pytest.fixture
-def gradescope_root():
-    """A stand-in for /autograder. Like it, every user may enter it: the sandbox's own user
-    reads the course files there (pytest's tmp_path is root's alone)."""
-    root = Path(tempfile.mkdtemp(prefix="gradescope-root-"))
-    root.chmod(0o755)
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
+def gradescope_root(traversable_tmp):
+    """A stand-in for /autograder, which every user may enter, like it."""
+    return traversable_tmp
 
 
 def run_autograder(package: Path, root: Path, files: dict[str, bytes]) -> tuple[subprocess.CompletedProcess, dict]:
