@@ -102,7 +102,7 @@ def test_linear_keeps_its_weights_as_kernel_and_bias(probe, rng):
     if kernel is None:
         _expect_own_output(result, x, units)  # names the shapes
     for name, weight in (("kernel", kernel), ("bias", bias)):
-        if name not in weight["attributes"]:
+        if name not in weight["named"]:
             held = ", ".join(f"self.{attribute}" for attribute in weight["attributes"]) or "no attribute"
             raise Incorrect(f"the {name} of shape {weight['shape']} is held in {held}; the exercise names the "
                             f"weights self.kernel and self.bias (as Keras's Dense does): keep it as self.{name}")

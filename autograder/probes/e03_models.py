@@ -81,6 +81,7 @@ def linear_layer(sub, units, x):
     before = {"weights": len(layer.weights), "shapes": _shapes(layer.weights),
               "has_build": type(layer).build is not tf.keras.layers.Layer.build}
     output = as_array(_first_call(layer, x, int(units)), "Linear(x)")
+    named = {name: getattr(layer, name, None) for name in ("kernel", "bias")}  # attributes or properties
     return {
         "before": before,
         "output": output,
@@ -88,7 +89,8 @@ def linear_layer(sub, units, x):
         "weights": [{"shape": [int(d) for d in weight.shape], "value": as_array(weight, "a weight"),
                      "trainable": bool(getattr(weight, "trainable", False))
                      and _contains(layer.trainable_weights, weight),
-                     "attributes": _attributes_holding(layer, weight)} for weight in layer.weights],
+                     "attributes": _attributes_holding(layer, weight),
+                     "named": [name for name, value in named.items() if value is weight]} for weight in layer.weights],
     }
 
 
