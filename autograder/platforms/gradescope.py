@@ -146,7 +146,7 @@ def run(root: Path, topics: list[str] | None = None, lang: str = "en", weak_sand
     work = root / "grading"                      # the grader's own folder, never the submission's
     shutil.rmtree(work, ignore_errors=True)
     (work / "submissions").mkdir(parents=True)
-    work.chmod(0o700)
+    work.chmod(0o711)   # the sandbox user passes through to its scratch; it cannot list
     (work / "submissions" / STUDENT).symlink_to((root / "submission").resolve(), target_is_directory=True)
     options = Options(submissions=work / "submissions", out=work / "out", jobs=1, topics=topics, lang=lang,
                       bwrap=not weak_sandbox)
