@@ -27,12 +27,22 @@ system-deps:
 	  else echo "please install:$$missing (some tests are skipped without them)"; fi; \
 	fi
 
-# Grading as root: workers run as bare uids 64000+ (no account needed), which must not read
-# the solutions or hidden checks when bubblewrap is missing; the venv and scratch folders
-# are theirs to read (the venv comes from /usr/bin/python3, see above).
+# Grading as root: workers run as bare uids 100000+ (no account needed, a fresh one per
+# submission). Without bubblewrap they see what every user may see, so the checkout becomes
+# an allow-list: only the venv, the worker's part of autograder/ (engine, probes) and data/
+# stay readable by others; the checkout itself may be entered (0711) but not listed, and
+# everything else (solutions/, .git, tests/, the checks, notebooks, ...) is o-rwx.
+ALLOWED_TO_WORKERS := .venv autograder autograder/__init__.py autograder/engine autograder/probes data
 grading-setup:
-	@if [ "$$(id -u)" = 0 ]; then chmod o-rwx solutions; \
-	  if [ -d autograder/checks/hidden ]; then chmod o-rwx autograder/checks/hidden; fi; fi
+	@if [ "$$(id -u)" = 0 ]; then \
+	  chmod 0711 . autograder; \
+	  for entry in .[!.]* * autograder/* autograder/.[!.]*; do \
+	    [ -e "$$entry" ] || continue; \
+	    case " $(ALLOWED_TO_WORKERS) " in *" $$entry "*) ;; *) chmod -R o-rwx "$$entry";; esac; \
+	  done; \
+	  chmod -R o+rX .venv autograder/__init__.py autograder/engine autograder/probes $$( [ -d data ] && echo data); \
+	  chmod 0711 autograder; \
+	fi
 
 check: setup
 	$(PY) -m autograder check $(TOPICS) --submission $(SUBMISSION)

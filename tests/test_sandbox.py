@@ -81,8 +81,10 @@ def _grade_the_class(root: Path) -> dict:
     root.mkdir(parents=True, exist_ok=True)
     submissions, out = root / "submissions", root / "out"
     token = secrets.token_hex(6)
+    canary = root / "canary.txt"  # the one file an attack may try to harm
+    canary.write_text(f"canary {token}\n")
     paths = {"__OUT__": str(out), "__SUBMISSIONS__": str(submissions), "__COURSE__": str(COURSE_ROOT),
-             "__TOKEN__": token}
+             "__TOKEN__": token, "__CANARY__": str(canary)}
     reference = (SOLUTIONS / f"{MODULE}.py").read_text(encoding="utf-8")
     for name in ("ref_a", "ref_b"):
         (submissions / name).mkdir(parents=True)
@@ -104,6 +106,8 @@ def _grade_the_class(root: Path) -> dict:
                "--topics", "e01", "--timeout-scale", "0.5", "--memory-gb", "3"]
     if os.environ.get("SANDBOX_TEST_WITHOUT_BWRAP"):  # as on a machine without bubblewrap
         command.append("--no-bwrap")
+    elif not _layer_on("bubblewrap"):
+        command.append("--weak-sandbox")  # else grade refuses to start (tests/test_adversarial.py)
     done = subprocess.run(command, cwd=COURSE_ROOT, capture_output=True, text=True, timeout=1500,
                           env={**os.environ, "COLUMNS": "120"})
     print(done.stdout[-4000:], done.stderr[-4000:])
@@ -111,7 +115,8 @@ def _grade_the_class(root: Path) -> dict:
     graded = {g.student: {r["name"]: r for r in g.results} for g in book.graded()}
     book.close()
     return {"graded": graded, "output": done.stdout + done.stderr, "code": done.returncode, "out": out,
-            "submissions": submissions, "token": token}
+            "submissions": submissions, "token": token, "canary": canary.read_text(),
+            "submission_count": len(list(submissions.iterdir()))}
 
 
 def _checks():
@@ -173,12 +178,34 @@ def test_no_process_of_a_sandbox_user_survives_the_batch(graded_class):
     if not _layer_on("unprivileged user"):
         pytest.skip(f"unprivileged user layer: {LAYERS['unprivileged user']}")
     first = int(graded_class["output"].split("on: uid ", 1)[1].split()[0])  # from the batch's sandbox report
+    uids = range(first, first + graded_class["submission_count"] + 1)  # a fresh uid per submission
     # A killed process can take a moment to leave /proc (a zombie until it is reaped), so
-    # "survives" means: still running a few seconds after the batch ended.
+    # "survives" means: still running a few seconds after the batch ended (setsid_escape's
+    # grandchild would live 90 s).
     deadline = time.monotonic() + 10
-    while (survivors := _running_processes_of_uids(range(first, first + 2))) and time.monotonic() < deadline:
+    while (survivors := _running_processes_of_uids(uids)) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert survivors == []
+
+
+def test_the_canary_is_untouched_and_every_output_is_the_instructors_alone(graded_class):
+    assert graded_class["canary"] == f"canary {graded_class['token']}\n"
+    out = graded_class["out"]
+    for path in [out / "grades.csv", out / "gradebook.db", out / "summary.html", *out.glob("feedback/*.html")]:
+        assert path.stat().st_mode & 0o077 == 0, f"{path.name} is readable by others"
+    assert (out / "feedback").stat().st_mode & 0o077 == 0
+
+
+def test_a_lone_surrogate_is_recorded_escaped_and_the_batch_goes_on(graded_class):
+    results = graded_class["graded"]["surrogate_message"]
+    message = next(r["message"] for r in results.values() if r["exercise"] == "describe")
+    assert "\\ud800" in message and "\x1b" not in message and len(message) <= 4000
+
+
+def test_tampering_is_flagged_in_grades_csv(graded_class):
+    rows = {line.split(",")[0]: line for line in (graded_class["out"] / "grades.csv").read_text().splitlines()}
+    assert "autograder" in rows["patch_autograder"].split(",")[-1]
+    assert rows["ref_a"].split(",")[-1] == ""
 
 
 def _running_processes_of_uids(uids: range) -> list[str]:
@@ -206,6 +233,8 @@ def one_hot(labels, depth):
               "limits": {name: resource.getrlimit(getattr(resource, name))[0]
                          for name in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NPROC")},
               "solutions": os.path.exists("__COURSE__/solutions/e01_tensors.py"),
+              "git": os.path.exists("__COURSE__/.git/HEAD"),
+              "alternatives": os.path.exists("__COURSE__/tests/alternatives/e01_tensors.py"),
               "checks": os.path.exists("__COURSE__/autograder/checks/test_e01_tensors.py"),
               "pids": len([p for p in os.listdir("/proc") if p.isdigit()])}
     try:
@@ -273,10 +302,11 @@ def test_the_worker_cannot_see_solutions_or_checks(worker_report):
     if not worker_report["bwrap"]:
         if not _layer_on("unprivileged user"):
             pytest.skip("neither bubblewrap nor a user switch: a worker sees what its user sees")
-        if "readable by every user" in sandbox.describe(sandbox.Policy.for_grading(0, use_bwrap=False))[
+        if "can be read by every user" in sandbox.describe(sandbox.Policy.for_grading(0, use_bwrap=False))[
                 "unprivileged user"]:
             pytest.skip("without bubblewrap, solutions/ must be chmod o-rwx first (make grading-setup)")
     assert worker_report["solutions"] is False
+    assert worker_report["git"] is False and worker_report["alternatives"] is False  # an allow-list, not a deny-list
     if worker_report["bwrap"]:
         assert worker_report["checks"] is False  # without bwrap, the public checks are readable, and public
         assert worker_report["pids"] <= 3  # its own PID namespace: bwrap's init and the worker

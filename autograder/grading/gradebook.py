@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import (JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine, delete,
                         event, inspect, select, text)
@@ -87,8 +87,8 @@ class Graded:
     duration_s: float
     notes: str
     results: list[dict]   # RESULT_FIELDS of each check
-    flags: list[str]      # for the instructor to review; grades are unchanged by them
-    sandbox: dict         # the layers the grade was made under (its run's)
+    flags: list[str] = field(default_factory=list)   # for the instructor to review; grades are unchanged by them
+    sandbox: dict = field(default_factory=dict)      # the layers the grade was made under (its run's)
 
 
 class Gradebook:

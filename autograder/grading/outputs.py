@@ -68,10 +68,11 @@ def write_all(book: Gradebook, out: Path, course: Course, lang: str = "en",
 def write_csv(class_: list[Graded], topics, path: Path) -> None:
     with open(path, "w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
-        writer.writerow(["student", *(topic.id for topic in topics), "total", "max", "seed", "files_sha256"])
-        for graded in class_:
+        writer.writerow(["student", *(topic.id for topic in topics), "total", "max", "seed", "files_sha256",
+                         "flags"])
+        for graded in class_:  # flags: signs of tampering for the instructor to review (grading/tampering.py)
             writer.writerow([graded.student, *(_score(graded, topic.id)[0] for topic in topics), *_score(graded),
-                             graded.seed, graded.files_hash])
+                             graded.seed, graded.files_hash, "; ".join(graded.flags)])
 
 
 def write_gradescope(graded: Graded, course: Course, path: Path, lang: str = "en") -> None:
@@ -151,6 +152,27 @@ def _png(figure) -> str:
     return f"<img alt='' src='data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}'>"
 
 
+def _layers_and_flags(class_: list[Graded]) -> list[str]:
+    """The sandbox layers the grades were made under (one table per distinct set) and the
+    submissions flagged for review."""
+    parts = []
+    by_layers: dict[str, list[str]] = collections.defaultdict(list)
+    for graded in class_:
+        by_layers[json.dumps(graded.sandbox, sort_keys=True)].append(graded.student)
+    for layers, students in by_layers.items():
+        parts.append(f"<h2>Sandbox layers</h2><p><small>for {len(students)} submission(s)</small></p><table>")
+        parts += [f"<tr><td>{html.escape(layer)}</td><td class='{'passed' if state.startswith('on') else 'failed'}'>"
+                  f"{html.escape(state)}</td></tr>" for layer, state in json.loads(layers).items()]
+        parts.append("</table>")
+    flagged = [graded for graded in class_ if graded.flags]
+    if flagged:
+        parts.append("<h2>Flagged for review</h2><table><tr><th>student</th><th>why</th></tr>")
+        parts += [f"<tr><td>{html.escape(graded.student)}</td><td class='msg'>{html.escape('; '.join(graded.flags))}"
+                  f"</td></tr>" for graded in flagged]
+        parts.append("</table>")
+    return parts
+
+
 def write_summary(class_: list[Graded], topics, course: Course, lang: str, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -180,6 +202,7 @@ def write_summary(class_: list[Graded], topics, course: Course, lang: str, path:
         parts.append(f"<tr><td>{topic.id} · {html.escape(topic.title[lang])}</td><td>{sum(points) / len(points):.2f}"
                      f"</td><td>{points[len(points) // 2]}</td><td>{full}/{len(points)}</td></tr>")
     parts.append("</table>")
+    parts += _layers_and_flags(class_)
     failed = collections.Counter()
     messages: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for graded in class_:
