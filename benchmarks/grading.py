@@ -88,6 +88,7 @@ def main() -> None:
     modules = [course.topic(key).module for key in args.topics]
     topics = [course.topic(key).id for key in args.topics]
     work = Path(tempfile.mkdtemp(prefix="bench-grading-"))
+    work.chmod(0o711)  # the sandbox users must reach their scratch folders under OUT/.work
     try:
         submissions = work / "submissions"
         for index in range(args.copies):

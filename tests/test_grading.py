@@ -236,18 +236,19 @@ def _rows(db: Path) -> list[tuple]:
 
 
 def _child_graders(out: Path) -> list[int]:
+    """Grader processes of `out` (its path is in their environment, not their command line)."""
     pids = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            if str(out).encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+            if str(out).encode() in Path(f"/proc/{pid}/environ").read_bytes():
                 pids.append(int(pid))
         except OSError:
             pass
     return pids
 
 
-def test_kill_9_then_resume_loses_and_doubles_nothing_and_regrades_a_change(tmp_path):
-    submissions, out = tmp_path / "submissions", tmp_path / "out"
+def test_kill_9_then_resume_loses_and_doubles_nothing_and_regrades_a_change(traversable_tmp):
+    submissions, out = traversable_tmp / "submissions", traversable_tmp / "out"
     for name in ("s1", "s2", "s3"):
         (submissions / name).mkdir(parents=True)
         shutil.copy(SOLUTIONS / f"{MODULE}.py", submissions / name)
@@ -294,8 +295,8 @@ def test_kill_9_then_resume_loses_and_doubles_nothing_and_regrades_a_change(tmp_
     assert changed == ["s2"] and final[1][3] == checks
 
 
-def test_a_submission_past_its_whole_time_limit_is_stopped_and_recorded_as_timeout(tmp_path):
-    submissions, out = tmp_path / "submissions", tmp_path / "out"
+def test_a_submission_past_its_whole_time_limit_is_stopped_and_recorded_as_timeout(traversable_tmp):
+    submissions, out = traversable_tmp / "submissions", traversable_tmp / "out"
     (submissions / "slow").mkdir(parents=True)
     shutil.copy(SOLUTIONS / f"{MODULE}.py", submissions / "slow")
     command = _grade(submissions, out, 1) + ["--submission-timeout", "3"]

@@ -17,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -77,8 +78,11 @@ def graded_class(tmp_path_factory):
     return {**result, "out": Path(result["out"]), "submissions": Path(result["submissions"])}
 
 
-def _grade_the_class(root: Path) -> dict:
-    root.mkdir(parents=True, exist_ok=True)
+def _grade_the_class(_: Path) -> dict:
+    # Somewhere every sandbox uid may enter (pytest's basetemp is root's alone): their
+    # scratch folders live under OUT/.work.
+    root = Path(tempfile.mkdtemp(prefix="adversarial-class-"))
+    root.chmod(0o711)
     submissions, out = root / "submissions", root / "out"
     token = secrets.token_hex(6)
     canary = root / "canary.txt"  # the one file an attack may try to harm

@@ -51,13 +51,17 @@ MESSAGES = {
            "bwrap_missing": "bubblewrap is not installed (Debian package bubblewrap)",
            "bwrap_broken": "bubblewrap is installed but cannot create namespaces here",
            "no_user": "workers cannot switch to a user of their own",
-           "infra": "the grader failed on this submission ({why}); it will be graded again on the next run"},
+           "infra": "the grader failed on this submission ({why}); it will be graded again on the next run",
+           "unreachable": "grade refuses to start: the sandbox users cannot enter {folder}, on the way to the "
+                          "output folder (`chmod o+x {folder}`, or choose --out elsewhere)"},
     "zh": {"refuse": "grade 拒绝启动：{missing}。请以 root 身份运行 `make system-deps` 安装缺少的组件，"
                      "或加上 --weak-sandbox 以本机现有的隔离层评分。",
            "bwrap_missing": "未安装 bubblewrap（Debian 软件包 bubblewrap）",
            "bwrap_broken": "已安装 bubblewrap，但无法在此创建命名空间",
            "no_user": "工作进程无法切换到独立用户",
-           "infra": "评分程序处理此提交时出错（{why}）；下次运行时会重新评分"},
+           "infra": "评分程序处理此提交时出错（{why}）；下次运行时会重新评分",
+           "unreachable": "grade 拒绝启动：沙箱用户无法进入输出文件夹路径上的 {folder}"
+                          "（运行 `chmod o+x {folder}`，或用 --out 选择别处）"},
 }
 
 
@@ -163,6 +167,10 @@ class Batch:
         if missing:
             self.console.print(f"[red]{MESSAGES[options.lang]['refuse'].format(missing='; '.join(missing))}[/]")
             return 2
+        closed = self._closed_ancestor()
+        if closed is not None:
+            self.console.print(f"[red]{MESSAGES[options.lang]['unreachable'].format(folder=closed)}[/]")
+            return 2
         self._report_sandbox()
         found = discover(options.submissions, options.students)
         wanted = {check.id for check in self.checks}
@@ -186,6 +194,15 @@ class Batch:
             self.console.print(f"[red]could not grade {student}[/]: see {self.out / '.work' / student / 'grader.log'}"
                                " (it will be retried on the next run)")
         return 1 if self.failed else 0
+
+    def _closed_ancestor(self) -> Path | None:
+        """A folder above OUT that another uid cannot enter (its scratch lives in OUT/.work)."""
+        if not sandbox.switches_user(_policy(self.options, 0)):
+            return None
+        for folder in self.out.resolve().parents:
+            if not folder.stat().st_mode & 0o001:
+                return folder
+        return None
 
     def _report_sandbox(self) -> None:
         table = Table(title="Sandbox layers", show_header=False, title_justify="left")
