@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from autograder import COURSE_ROOT
+from autograder.course import load_course
 from autograder.engine import protocol
 from tests.conftest import run_check, submission_with
 
@@ -63,7 +64,7 @@ def test_a_segfault_is_reported_as_a_crash(hostile_run):
 
 def test_the_run_goes_on_and_exits_non_zero(hostile_run):
     code, checks, output = hostile_run
-    assert len(checks) == 9 and code == 1, output
+    assert len(checks) == len(load_course().topic("e01").checks) and code == 1, output
     assert all(check["points"] == 0 for check in checks.values())
 
 
