@@ -3,8 +3,10 @@
 Saves a correct answer into a copy of exercises/ and sees the check pass, moves on with n,
 asks for a hint with h, saves a crashing and a hanging answer (the session goes on; the
 next save stops the hang), saves a wrong answer and sees the targeted message, resets with
-r and sees the blank again (with a backup of the wrong answer), quits with q, and resumes
-where it stopped. A second test drives --manual (Enter re-checks).
+r r and sees the blank again (with a backup of the wrong answer), quits with q, and resumes
+where it stopped. A second test drives --manual (Enter re-checks). The tests of issue 13
+save a syntax error, a file that is not UTF-8 and an endless loop at import, and scroll
+the list in a 40-row terminal.
 """
 from __future__ import annotations
 
@@ -119,7 +121,7 @@ def test_watch_passes_hints_resets_and_resumes(student):
         screen = terminal.wait_for(r"matches numpy \(failed", 20)  # not the check's 30 s limit
         assert "divide" in screen or "std" in screen  # the targeted message names the mistake
 
-        terminal.press("r")
+        terminal.press("r", "r")  # the second r confirms
         terminal.wait_for(r"Reset standardize in .* to its blank")
         screen = terminal.wait_for(r"matches numpy \(not attempted")  # re-checked after the reset
         assert "Reset standardize in" in screen
@@ -159,6 +161,85 @@ def test_watch_manual_rechecks_on_enter(student):
         assert "All checks of describe pass" not in terminal.screen()  # nothing happens on save
         terminal.press("Enter")
         terminal.wait_for(r"All checks of describe pass")
+        terminal.press("q")
+        terminal.wait_for(r"WATCH-EXITED-0", 30)
+    finally:
+        terminal.close()
+
+
+# -- issue 13: broken files, a list taller than the terminal, reset twice, regressions -----------
+def test_watch_shows_import_errors_as_check_does_and_survives_an_endless_import(student):
+    path = student / "e01_tensors.py"
+    terminal = watch(student)
+    try:
+        terminal.wait_for(r"Re-check #1 took", STARTUP)
+        put_definition(student, "e01_tensors", "describe", solution_of("e01_tensors", "describe"))
+        terminal.wait_for(r"All checks of describe pass")
+        good = path.read_bytes()
+        line = good.count(b"\n") + 2
+
+        path.write_bytes(good + b"\nbroken = (1,\n")  # a missing )
+        screen = terminal.wait_for(r"SyntaxError")
+        flat = screen.replace("\n", "")
+        assert f"'(' was never closed (e01_tensors.py, line {line}: `broken = (1,`)" in flat, screen
+        assert "exited with code" not in screen and "frozen" not in screen
+        terminal.press("h")  # hints are about the exercise; this file does not even import
+        assert "does not import" in terminal.wait_for(r"does not import").replace("\n", "")
+
+        path.write_bytes(good + b"\nlabel = '\xb6'\n")  # saved in Latin-1
+        screen = terminal.wait_for(r"not saved as UTF-8")
+        assert f"e01_tensors.py is not saved as UTF-8 (byte 0xb6 at line {line}): save it as UTF-8" in \
+            screen.replace("\n", "")
+
+        path.write_bytes(good + b"\nwhile True:\n    pass\n")  # an endless loop at import
+        terminal.wait_for(r"Checking describe")
+        time.sleep(1.0)
+        path.write_bytes(good)  # the next save stops it: no waiting for the check's time limit
+        terminal.wait_for(r"All checks of describe pass", 20)
+
+        # r asks first; after the time to confirm, nothing has happened.
+        terminal.press("r")
+        terminal.wait_for(r"Press r again within 3 s to reset describe")
+        time.sleep(4.0)
+        assert "Press r again" not in terminal.screen() and path.read_bytes() == good
+        terminal.press("r", "r")
+        terminal.wait_for(r"Reset describe in .* to its blank")
+        terminal.wait_for(r"shape is a tuple of ints \(not attempted")
+        terminal.press("r", "r")  # still the blank: nothing to reset, no second backup
+        terminal.wait_for(r"describe is still its blank")
+        assert len(list((student / BACKUPS).glob("e01_tensors-*.py"))) == 1
+        terminal.press("q")
+        terminal.wait_for(r"WATCH-EXITED-0", 30)
+    finally:
+        terminal.close()
+
+
+def test_watch_list_fits_a_small_terminal_and_a_regression_after_all_pass_is_seen(tmp_path):
+    from tests.test_selfstudy import all_passed
+
+    folder = tmp_path / "done"
+    shutil.copytree(SOLUTIONS, folder)
+    all_passed(folder, load_course())
+    terminal = Terminal([sys.executable, "-m", "autograder", "watch", "--submission", str(folder), "--lang", "en"],
+                        width=100, height=40)
+    try:
+        terminal.wait_for(r"Every exercise passes", STARTUP)
+        terminal.press("l")
+        screen = terminal.wait_for(r"l or Esc: back")
+        rows = screen.rstrip("\n").split("\n")
+        assert "TensorFlow course · watch" in rows[0], screen  # the top has not scrolled away
+        assert "e01 · Tensors" in screen and "e09" not in screen and re.search(r"lines 1–\d+ of \d+", screen)
+        terminal.press("NPage")
+        screen = terminal.wait_for(r"e09")
+        assert "TensorFlow course · watch" in screen.split("\n")[0]
+        terminal.press("PPage")
+        terminal.wait_for(r"e01 · Tensors")
+        terminal.press("l")
+
+        path = folder / "e01_tensors.py"
+        path.write_text(path.read_text(encoding="utf-8") + "\nbroken = (1,\n", encoding="utf-8")
+        screen = terminal.wait_for(r"SyntaxError", STARTUP)  # TensorFlow starts only now
+        assert "describe · e01" in screen and "Every exercise passes" not in screen
         terminal.press("q")
         terminal.wait_for(r"WATCH-EXITED-0", 30)
     finally:

@@ -28,7 +28,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 from rich.rule import Rule
-from rich.segment import Segment, Segments
+from rich.segment import Segment
 from rich.text import Text
 
 from autograder.course import Exercise, Topic, load_course
@@ -464,7 +464,7 @@ class Watch:
         self.list_offset = max(0, min(self.list_offset, len(lines) - rows))
         window = lines[self.list_offset:self.list_offset + rows]
         for line in window:
-            self.console.print(Segments(line))
+            self.console.print(Text.assemble(*((segment.text, segment.style) for segment in line)), no_wrap=True)
         if len(window) < len(lines):
             self.console.print(self.ui["scroll"].format(first=self.list_offset + 1, last=self.list_offset + len(window),
                                                         total=len(lines)), style="dim")
