@@ -43,13 +43,13 @@ def find_probe(module: str, name: str):
 def missing_name(error: BaseException, sub, file: str) -> tuple[str, str] | None:
     """(status, message) when `error` is the probe not finding a name: in the submission
     module `sub` ("not_attempted": `file` lacks it), or on an object the submission made
-    ("failed"). None for any other error. Call it only for errors raised outside the
-    submission's own code (an AttributeError in its code is its own bug)."""
-    if not isinstance(error, AttributeError):
-        return None
+    ("failed"). None for any other error, or without a submission. Call it only for
+    errors raised outside the submission's own code (an AttributeError there is its bug)."""
+    if sub is None or not isinstance(error, AttributeError):
+        return None  # a probe that never saw the submission has only the course to blame
     name, owner = getattr(error, "name", None), getattr(error, "obj", None)
     name = name if isinstance(name, str) else "?"
-    if sub is not None and owner is sub:
+    if owner is sub:
         return "not_attempted", MESSAGES["not_defined"].format(name=name[:100], file=file)
     try:
         detail = (str(error).strip().splitlines() or [type(error).__name__])[0]
