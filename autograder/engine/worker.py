@@ -8,7 +8,6 @@ Nothing here decides a verdict: it only reports what the submission did.
 from __future__ import annotations
 
 import argparse
-import importlib
 import importlib.util
 import os
 import re
@@ -18,7 +17,7 @@ import traceback
 from pathlib import Path
 
 from autograder.engine import errortext, protocol
-from autograder.engine.probing import ProbeFailure
+from autograder.engine.probing import CourseBug, ProbeFailure, find_probe, missing_name
 
 _BLANK = re.compile(r"^\s*raise\s+NotImplementedError\b")
 
@@ -94,8 +93,10 @@ def _import(files: _SubmissionFiles, module: str) -> dict:
 
 def _probe(files: _SubmissionFiles, request: dict, exchange: Path) -> dict:
     module, name = request["module"], request["probe"]
-    probes = importlib.import_module(f"autograder.probes.{module}")
-    probe = getattr(probes, name)
+    try:
+        probe = find_probe(module, name)
+    except CourseBug as bug:
+        return {"status": "error", "message": str(bug)}
     inputs = protocol.decode(request.get("inputs", {}), exchange / "in")
     sub = files.load(module) if request.get("with_submission", True) else None
     try:
@@ -106,6 +107,9 @@ def _probe(files: _SubmissionFiles, request: dict, exchange: Path) -> dict:
         if files.is_blank(error):
             return {"status": "not_attempted", "message": "this exercise still raises NotImplementedError"}
         submission_involved = bool(files.frames(error)) or isinstance(error, (SystemExit, KeyboardInterrupt))
+        missing = None if submission_involved else missing_name(error, sub, f"{module}.py")
+        if missing is not None:
+            return {"status": missing[0], "message": missing[1]}
         return {"status": "error" if submission_involved else "probe_error",
                 "message": _describe_error(error, files), "traceback": traceback.format_exc(limit=-12)}
     try:
