@@ -83,3 +83,16 @@ def test_make_check_is_the_readmes_main_command():
     blank = subprocess.run(["make", "check", "TOPICS=e01"], cwd=COURSE_ROOT, capture_output=True, text=True,
                            timeout=900, env={**os.environ, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"})
     assert blank.returncode != 0 and "not attempted" in blank.stdout and "exercises/e01_tensors.py" in blank.stdout
+
+
+def test_self_study_commands_take_topics_and_answer_typos_in_the_chosen_language(tmp_path):
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "autograder", *args, "--submission", str(EXERCISES)],
+                              cwd=COURSE_ROOT, capture_output=True, text=True, timeout=120)
+
+    watch = run("watch", "tensr", "--lang", "zh")
+    assert watch.returncode == 2 and "你是不是想输入 `e01 tensors`" in watch.stderr
+    reset = run("reset", "e01", "--lang", "en")  # a topic: which exercise? it says, and changes nothing
+    assert reset.returncode == 2 and "'e01' is a topic; name one of its exercises: e01.describe" in reset.stderr
+    hint = run("hint", "e01.standardise", "--lang", "en")
+    assert hint.returncode == 2 and "Did you mean `e01.standardize`?" in hint.stderr
