@@ -256,3 +256,63 @@ def test_the_grader_child_gets_a_tmpdir_of_its_own_inside_the_output_folder(tmp_
     if job.box is not None:
         job.box.end()
     grader.book.close()
+
+
+# -- item 3: nothing of a submission outlives it ---------------------------------------------------
+def _escaped_grandchild(uid: int) -> subprocess.Popen:
+    """A process of `uid` that double-forks a `setsid` grandchild (bounded: it sleeps 60 s)."""
+    def become():
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+
+    script = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(60)\n    os._exit(0)\n"
+    child = subprocess.Popen([sys.executable, "-c", script], preexec_fn=become)
+    child.wait(30)
+    return child
+
+
+def test_ending_a_submission_kills_a_setsid_grandchild_of_its_uid():
+    if not AS_ROOT:
+        pytest.skip("switching to a sandbox uid needs root")
+    from autograder.engine.containment import Containment, processes_of
+
+    uid = sandbox.BASE_UID + sandbox.UIDS_PER_BATCH * 1023 + 4000 + os.getpid() % 90
+    box = Containment.create(f"{os.getpid()}-test", uid, 1 << 30, 64)
+    try:
+        _escaped_grandchild(uid)
+        assert processes_of(uid), "the attack left nothing running: it proves nothing"
+        assert box.end() and processes_of(uid) == []
+    finally:
+        from autograder.engine.containment import kill_uid
+        kill_uid(uid)
+
+
+def test_a_cgroup_left_by_a_batch_killed_with_minus_9_is_ended_by_the_next_run():
+    if not AS_ROOT:
+        pytest.skip("cgroups need root")
+    from autograder.engine.containment import PREFIX, Containment, _parents, kill_uid, processes_of
+
+    if not _parents():
+        pytest.skip("no cgroup hierarchy is writable here")
+    dead = next(pid for pid in range(4_000_000, 4_100_000) if not Path(f"/proc/{pid}").exists())
+    uid = sandbox.BASE_UID + sandbox.UIDS_PER_BATCH * 1023 + 4095 - os.getpid() % 90
+    box = Containment.create(f"{dead}-1", None, 1 << 30, 64)  # no uid: only the cgroup can end it
+    key, folder = next(iter(box.cgroups.items()))
+    try:
+        def join_then_become():
+            Path(folder, "cgroup.procs").write_text("0")
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+
+        script = "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(60)\n    os._exit(0)\n"
+        subprocess.Popen([sys.executable, "-c", script], preexec_fn=join_then_become).wait(30)
+        assert processes_of(uid)
+        assert Containment.sweep() >= 1
+        assert processes_of(uid) == [] and not Path(folder).exists()
+        assert Path(folder).name.startswith(PREFIX)
+    finally:
+        kill_uid(uid)
+        for leftover in box.cgroups.values():
+            Containment._end_cgroup(key, Path(leftover))

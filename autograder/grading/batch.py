@@ -172,6 +172,8 @@ class Batch:
             self.console.print(f"[red]{MESSAGES[options.lang]['unreachable'].format(folder=closed)}[/]")
             return 2
         self._report_sandbox()
+        if options.sandbox:
+            Containment.sweep()  # what a batch killed with -9 left running
         found = discover(options.submissions, options.students)
         wanted = {check.id for check in self.checks}
         todo = []  # (submission, the topics it lacks results for); a topic added later runs alone
