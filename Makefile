@@ -10,7 +10,7 @@ TOPICS      ?=
 # Debian packages the tests use (installed when missing and we are root).
 SYSTEM_PACKAGES ?= tmux bubblewrap chromium chromium-driver
 
-.PHONY: setup system-deps grading-setup check test test-fast test-slow benchmark generate lab watch progress
+.PHONY: setup system-deps grading-setup catalogues check test test-fast test-slow benchmark generate lab watch progress
 
 $(INSTALLED): pyproject.toml
 	test -x $(PY) || $(BASE_PYTHON) -m venv $(VENV)
@@ -33,16 +33,29 @@ system-deps:
 # stay readable by others; the checkout and autograder/ stay listable (0755: Python's import
 # system lists the folders on its path), and everything else in them (solutions/, .git,
 # tests/, the checks, notebooks, ...) is o-rwx.
-ALLOWED_TO_WORKERS := .venv autograder autograder/__init__.py autograder/engine autograder/probes data
+ALLOWED_TO_WORKERS := .venv autograder autograder/__init__.py autograder/i18n.py autograder/locale autograder/engine autograder/probes data
 grading-setup:
 	@if [ "$$(id -u)" = 0 ]; then \
 	  for entry in .[!.]* * autograder/* autograder/.[!.]*; do \
 	    [ -e "$$entry" ] || continue; \
 	    case " $(ALLOWED_TO_WORKERS) " in *" $$entry "*) ;; *) chmod -R o-rwx "$$entry";; esac; \
 	  done; \
-	  chmod -R o+rX .venv autograder/__init__.py autograder/engine autograder/probes $$( [ -d data ] && echo data); \
+	  chmod -R o+rX .venv autograder/__init__.py autograder/i18n.py autograder/locale autograder/engine autograder/probes $$( [ -d data ] && echo data); \
 	  chmod 0755 . autograder; \
 	fi
+
+# The translation catalogues (autograder/locale, see its README): extract the English texts
+# of the code and course.toml, merge them into each .po (a translator then fills in the new
+# or fuzzy entries) and compile the .mo files, which are committed so that a fresh clone
+# speaks Chinese; a test fails when a catalogue is out of date with the code or its .mo.
+CATALOGUE_DOMAINS ?= messages
+catalogues: setup
+	mkdir -p build
+	$(VENV)/bin/pybabel extract -F autograder/locale/babel.cfg --add-location=file --sort-output --no-wrap \
+	  --omit-header -o build/messages.pot .
+	$(VENV)/bin/pybabel update -i build/messages.pot -d autograder/locale -D messages --no-wrap --ignore-obsolete \
+	  --ignore-pot-creation-date
+	for domain in $(CATALOGUE_DOMAINS); do $(VENV)/bin/pybabel compile -d autograder/locale -D $$domain --statistics || exit 1; done
 
 check: setup
 	$(PY) -m autograder check $(TOPICS) --submission $(SUBMISSION)

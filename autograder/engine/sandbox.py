@@ -15,7 +15,7 @@ Each layer is applied where the machine allows it, and `describe()` says which a
             (client.py and grading/batch.py), and the worker dies with its parent;
 - network:  a new, empty network namespace (root, or an unprivileged user namespace);
 - bwrap:    bubblewrap, when installed: a private mount namespace holding an allow-list:
-            /usr, /etc, the venv, the worker's part of the course (engine, probes, data) and
+            /usr, /etc, the venv, the worker's part of the course (engine, probes, i18n, data) and
             the scratch folder; nothing else of the course (no solutions/, .git, tests/,
             checks), of other submissions or of the output folder; its own PID namespace;
             size-limited /tmp and /dev/shm.
@@ -150,7 +150,9 @@ def enter_network_namespace() -> None:
 def _worker_paths() -> list[Path]:
     """The paths of the course a worker may read inside bubblewrap: an allow-list."""
     package = COURSE_ROOT / "autograder"
-    readable = [Path(sys.prefix), package / "__init__.py", package / "engine", package / "probes"]
+    # i18n.py and locale/: a worker words its messages in the student's language.
+    readable = [Path(sys.prefix), package / "__init__.py", package / "i18n.py", package / "locale",
+                package / "engine", package / "probes"]
     if (COURSE_ROOT / "data").is_dir():
         readable.append(COURSE_ROOT / "data")
     return readable
