@@ -19,12 +19,15 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from autograder.texts import english_title
+
 ROOT = Path(__file__).resolve().parent.parent
 MAPPING = ROOT / "autograder" / "locale" / "babel.cfg"
 
 
 def extract_course_map(fileobj, keywords, comment_tags, options):
-    """Babel extraction method for course.toml: every English title, summary and hint."""
+    """Babel extraction method for course.toml: every English title (of topics and of
+    checks, as `texts.check_title` shows them), summary and hint."""
     data = tomllib.loads(fileobj.read().decode("utf-8"))
     for topic in data.get("topic", []):
         yield 0, None, topic["title"]["en"], [f"title of topic {topic['id']}"]
@@ -32,6 +35,7 @@ def extract_course_map(fileobj, keywords, comment_tags, options):
             where = f"{topic['id']}.{exercise['name']}"
             yield 0, None, exercise["summary"]["en"], [f"summary of {where}"]
             for check in exercise.get("check", []):
+                yield 0, None, english_title(check["name"], exercise["name"]), [f"title of check {where}.{check['name']}"]
                 for tier, hint in enumerate(check.get("hints", {}).get("en", []), 1):
                     yield 0, None, hint, [f"hint {tier} of {where}.{check['name']}"]
 

@@ -18,6 +18,8 @@ The API:
     language()                        # "en" or "zh"
     with using("zh"): ...             # for a while (the notebook's check(lang=...))
     translate("messages", "zh", text) # one text in a given domain and language
+    UI = Texts(summary=N_("{passed}/{total} checks passed"))  # a module's interface text:
+    UI["zh"]["summary"].format(passed=1, total=2)             # ... looked up per language
 
 Placeholders are named (`{name}`), never positional, so that a translation can change
 the word order. The language is chosen once per process: `set_language` (which also
@@ -32,6 +34,7 @@ import contextlib
 import gettext
 import locale
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -55,7 +58,7 @@ def locale_language() -> str:
     return "zh" if code.lower().startswith("zh") else "en"
 
 
-def _checked(lang: str) -> str:
+def checked_language(lang: str) -> str:
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}: the languages are {', '.join(LANGUAGES)}")
     return lang
@@ -72,7 +75,7 @@ def language() -> str:
 def set_language(lang: str) -> None:
     """Speak `lang` from now on, here and in the worker processes started from here."""
     global _chosen
-    _chosen = _checked(lang)
+    _chosen = checked_language(lang)
     os.environ[LANGUAGE_VARIABLE] = lang
 
 
@@ -104,15 +107,20 @@ def using(lang: str | None):
 @lru_cache(maxsize=None)
 def catalogue(domain: str, lang: str) -> gettext.NullTranslations:
     """The compiled catalogue of `domain` in `lang` (English: the source text itself)."""
-    code = CATALOGUE_LOCALES.get(_checked(lang))
+    code = CATALOGUE_LOCALES.get(checked_language(lang))
     if code is None:
         return gettext.NullTranslations()
     return gettext.translation(domain, LOCALE_DIR, languages=[code], fallback=True)
 
 
+def raw(lang: str, message: str, domain: str = DOMAIN) -> str:
+    """`message` in `lang`, its placeholders left for the caller to fill."""
+    return catalogue(domain, lang).gettext(message)
+
+
 def translate(domain: str, lang: str, message: str, **fields) -> str:
     """`message` of `domain` in `lang`, with its `{placeholders}` filled from `fields`."""
-    return catalogue(domain, lang).gettext(message).format(**fields)
+    return raw(lang, message, domain).format(**fields)
 
 
 def _(message: str, /, **fields) -> str:
@@ -124,3 +132,22 @@ def N_(message: str, /) -> str:
     """Marks `message` for the catalogue without translating it (translate it with `_`
     where it is shown)."""
     return message
+
+
+class Texts(Mapping):
+    """A module's interface text by key, written in English with `N_` and looked up per
+    language: `UI[lang][key]` is the translation, placeholders still to fill."""
+
+    def __init__(self, **english: str):
+        self.english = english
+
+    def __getitem__(self, lang: str) -> dict[str, str]:
+        if lang not in LANGUAGES:
+            raise KeyError(lang)
+        return {key: raw(lang, text) for key, text in self.english.items()}
+
+    def __iter__(self):
+        return iter(LANGUAGES)
+
+    def __len__(self) -> int:
+        return len(LANGUAGES)

@@ -4,7 +4,7 @@ Only the student's own code is named: the file, the line and its source text, ne
 importer's frames (`<frozen importlib._bootstrap>`). A file that is not UTF-8 gets one
 sentence that says so and what to do. `check` and `watch` both get these words from the
 worker, so they say the same. The worker runs in another process: the command line passes
-its --lang on in the environment variable AUTOGRADER_LANG (English without it).
+its --lang on in the environment variable AUTOGRADER_LANG (autograder/i18n.py).
 
     describe(error, frames)              # "NameError: name 'tf' is not defined (e01_tensors.py, line 3: `x = tf.one`)"
     import_failure(path, error, frames)  # "e01_tensors.py could not be imported: SyntaxError: ..."
@@ -19,39 +19,22 @@ import tokenize
 import traceback
 from pathlib import Path
 
-LANGUAGE_VARIABLE = "AUTOGRADER_LANG"
+from autograder.i18n import N_, Texts, language
 
-UI = {
-    "en": {
-        "exit": "your code called sys.exit({code}); a submission must return, not exit",
-        "interrupt": "your code raised KeyboardInterrupt",
-        "where": " ({file}, line {line}: `{source}`)",
-        "where_no_source": " ({file}, line {line})",
-        "import_failed": "{file} could not be imported: {error}",
-        "not_utf8": "{file} is not saved as UTF-8 (byte {byte} at line {line}): save it as UTF-8",
-        "missing": "{file} is not in the submission",
-        "blank_import": "{file} raises NotImplementedError when imported",
-    },
-    "zh": {
-        "exit": "你的代码调用了 sys.exit({code})；提交的代码应当用 return 返回，而不是退出",
-        "interrupt": "你的代码抛出了 KeyboardInterrupt",
-        "where": "（{file}，第 {line} 行：`{source}`）",
-        "where_no_source": "（{file}，第 {line} 行）",
-        "import_failed": "无法导入 {file}：{error}",
-        "not_utf8": "{file} 没有以 UTF-8 编码保存（第 {line} 行的字节 {byte}）：请以 UTF-8 编码保存",
-        "missing": "提交中没有 {file}",
-        "blank_import": "{file} 在导入时就抛出 NotImplementedError",
-    },
-}
+UI = Texts(
+    exit=N_("your code called sys.exit({code}); a submission must return, not exit"),
+    interrupt=N_("your code raised KeyboardInterrupt"),
+    where=N_(" ({file}, line {line}: `{source}`)"),
+    where_no_source=N_(" ({file}, line {line})"),
+    import_failed=N_("{file} could not be imported: {error}"),
+    not_utf8=N_("{file} is not saved as UTF-8 (byte {byte} at line {line}): save it as UTF-8"),
+    missing=N_("{file} is not in the submission"),
+    blank_import=N_("{file} raises NotImplementedError when imported"),
+)
 
 
 # What the worker says when a file cannot be imported at all (in any language).
 _FILE_LEVEL = ("import_failed", "not_utf8", "missing", "blank_import")
-
-
-def language() -> str:
-    chosen = os.environ.get(LANGUAGE_VARIABLE, "en")
-    return chosen if chosen in UI else "en"
 
 
 def text(key: str, **fields) -> str:

@@ -23,21 +23,26 @@ from pathlib import Path
 from autograder.course import Course
 from autograder.grading.gradebook import Graded, Gradebook
 from autograder.platforms import canvas, gradescope
-from autograder.report import UI
+from autograder.i18n import N_, Texts
+from autograder.texts import check_title, status_label
+from autograder.texts import UI as SHARED
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1f2328}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #d0d7de;padding:.35rem .5rem;
 text-align:left;vertical-align:top}.passed{color:#1a7f37}.failed,.error,.timeout{color:#cf222e}
 .not_attempted{color:#9a6700}.msg{white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:.9em}
 .hint{color:#0969da}img{max-width:100%}small{color:#59636e}"""
-
-
-def _readable(name: str, exercise: str = "") -> str:
-    """`test_standardize_matches_numpy` of `standardize` -> `matches numpy`."""
-    name = name.removeprefix("test_")
-    if exercise and name.lower().startswith(exercise.lower() + "_"):
-        name = name[len(exercise) + 1:]
-    return name.replace("_", " ")
+UI = Texts(
+    provenance=N_("seed {seed} · graded {when} UTC · files {files}"),
+    layers=N_("Sandbox layers"), layers_for=N_("for {count} submission(s)"),
+    flagged=N_("Flagged for review"), student=N_("student"), why=N_("why"),
+    class_title=N_("Class summary"), class_heading=N_("Class summary: {count} submissions"),
+    topic_max=N_("{topic} (max {max})"), points=N_("points"), students=N_("students"),
+    distribution=N_("Score distribution per topic"), topic=N_("topic"), mean=N_("mean"), median=N_("median"),
+    all_passed=N_("all checks passed"), failing_axis=N_("submissions failing (not counting blanks)"),
+    most_failed=N_("Most-failed checks"), check=N_("check"), failing=N_("failing"),
+    common_message=N_("most common message"),
+)
 
 
 def _score(graded: Graded, topic: str | None = None) -> tuple[int, int]:
@@ -116,11 +121,12 @@ def _page(title: str, body: str) -> str:
 
 
 def write_feedback(graded: Graded, course: Course, lang: str, path: Path) -> None:
-    ui = UI[lang]
+    ui, shared = UI[lang], SHARED[lang]
     score, maximum = _score(graded)
+    provenance = ui["provenance"].format(seed=graded.seed, when=f"{graded.graded_at:%Y-%m-%d %H:%M}",
+                                         files=graded.files_hash[:12])
     parts = [f"<h1>{html.escape(graded.student)}: {score}/{maximum}</h1>",
-             f"<p><small>seed {graded.seed} · graded {graded.graded_at:%Y-%m-%d %H:%M} UTC · "
-             f"files {graded.files_hash[:12]}</small></p>"]
+             f"<p><small>{html.escape(provenance)}</small></p>"]
     if graded.notes:
         parts.append(f"<p class='error'>{html.escape(graded.notes)}</p>")
     for topic in course.topics:
@@ -131,14 +137,14 @@ def write_feedback(graded: Graded, course: Course, lang: str, path: Path) -> Non
         parts.append(f"<h2>{topic.id} · {html.escape(topic.title[lang])} ({got}/{out_of})</h2><table>")
         for result in results:
             status = result["status"]
-            row = (f"<tr><td class='{status}'>{html.escape(ui[status])}</td><td><b>{html.escape(result['exercise'])}"
-                   f"</b>: {html.escape(_readable(result['name'], result['exercise']))} <small>({result['points']}/"
+            row = (f"<tr><td class='{status}'>{html.escape(status_label(status, lang))}</td><td><b>{html.escape(result['exercise'])}"
+                   f"</b>: {html.escape(check_title(result['name'], result['exercise'], lang))} <small>({result['points']}/"
                    f"{result['max_points']})</small>")
             if status != "passed":
                 row += f"<div class='msg'>{html.escape(result['message'])}</div>"
                 check = _check(course, result)
                 if check is not None and status != "not_attempted":
-                    row += "".join(f"<div class='hint'>{html.escape(ui['hint'])} {tier}: {html.escape(hint)}</div>"
+                    row += "".join(f"<div class='hint'>{html.escape(shared['hint_tier'].format(tier=tier))}: {html.escape(hint)}</div>"
                                    for tier, hint in enumerate(check.hints[lang], 1))
             parts.append(row + "</td></tr>")
         parts.append("</table>")
@@ -152,7 +158,7 @@ def _png(figure) -> str:
     return f"<img alt='' src='data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}'>"
 
 
-def _layers_and_flags(class_: list[Graded]) -> list[str]:
+def _layers_and_flags(class_: list[Graded], ui: dict[str, str]) -> list[str]:
     """The sandbox layers the grades were made under (one table per distinct set) and the
     submissions flagged for review."""
     parts = []
@@ -160,13 +166,13 @@ def _layers_and_flags(class_: list[Graded]) -> list[str]:
     for graded in class_:
         by_layers[json.dumps(graded.sandbox, sort_keys=True)].append(graded.student)
     for layers, students in by_layers.items():
-        parts.append(f"<h2>Sandbox layers</h2><p><small>for {len(students)} submission(s)</small></p><table>")
+        parts.append(f"<h2>{ui['layers']}</h2><p><small>{ui['layers_for'].format(count=len(students))}</small></p><table>")
         parts += [f"<tr><td>{html.escape(layer)}</td><td class='{'passed' if state.startswith('on') else 'failed'}'>"
                   f"{html.escape(state)}</td></tr>" for layer, state in json.loads(layers).items()]
         parts.append("</table>")
     flagged = [graded for graded in class_ if graded.flags]
     if flagged:
-        parts.append("<h2>Flagged for review</h2><table><tr><th>student</th><th>why</th></tr>")
+        parts.append(f"<h2>{ui['flagged']}</h2><table><tr><th>{ui['student']}</th><th>{ui['why']}</th></tr>")
         parts += [f"<tr><td>{html.escape(graded.student)}</td><td class='msg'>{html.escape('; '.join(graded.flags))}"
                   f"</td></tr>" for graded in flagged]
         parts.append("</table>")
@@ -179,7 +185,8 @@ def write_summary(class_: list[Graded], topics, course: Course, lang: str, path:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    parts = [f"<h1>Class summary: {len(class_)} submissions</h1>"]
+    ui = UI[lang]
+    parts = [f"<h1>{html.escape(ui['class_heading'].format(count=len(class_)))}</h1>"]
     if topics and class_:
         figure, axes = plt.subplots(1, len(topics), figsize=(3.2 * len(topics), 2.6), squeeze=False)
         for axis, topic in zip(axes[0], topics):
@@ -188,13 +195,14 @@ def write_summary(class_: list[Graded], topics, course: Course, lang: str, path:
             axis.hist(scores, bins=range(0, maximum + 2), align="left", rwidth=0.85, color="#0969da")
             axis.xaxis.set_major_locator(MaxNLocator(integer=True))
             axis.yaxis.set_major_locator(MaxNLocator(integer=True))
-            axis.set_title(f"{topic.id} (max {maximum})")
-            axis.set_xlabel("points")
-        axes[0][0].set_ylabel("students")
+            axis.set_title(ui["topic_max"].format(topic=topic.id, max=maximum))
+            axis.set_xlabel(ui["points"])
+        axes[0][0].set_ylabel(ui["students"])
         figure.tight_layout()
-        parts += ["<h2>Score distribution per topic</h2>", _png(figure)]
+        parts += [f"<h2>{ui['distribution']}</h2>", _png(figure)]
         plt.close(figure)
-    parts.append("<table><tr><th>topic</th><th>mean</th><th>median</th><th>all checks passed</th></tr>")
+    parts.append(f"<table><tr><th>{ui['topic']}</th><th>{ui['mean']}</th><th>{ui['median']}</th>"
+                 f"<th>{ui['all_passed']}</th></tr>")
     for topic in topics:
         scores = sorted(_score(graded, topic.id) for graded in class_)
         points = [got for got, _ in scores]
@@ -202,7 +210,7 @@ def write_summary(class_: list[Graded], topics, course: Course, lang: str, path:
         parts.append(f"<tr><td>{topic.id} · {html.escape(topic.title[lang])}</td><td>{sum(points) / len(points):.2f}"
                      f"</td><td>{points[len(points) // 2]}</td><td>{full}/{len(points)}</td></tr>")
     parts.append("</table>")
-    parts += _layers_and_flags(class_)
+    parts += _layers_and_flags(class_, ui)
     failed = collections.Counter()
     messages: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     for graded in class_:
@@ -213,17 +221,17 @@ def write_summary(class_: list[Graded], topics, course: Course, lang: str, path:
     worst = failed.most_common(12)
     if worst:
         figure, axis = plt.subplots(figsize=(8, 0.35 * len(worst) + 0.8))
-        axis.barh([_readable(check_id.split("::")[1])[:60] for check_id, _ in worst][::-1],
+        axis.barh([check_title(check_id.split("::")[1], "", lang)[:60] for check_id, _ in worst][::-1],
                   [count for _, count in worst][::-1], color="#cf222e")
-        axis.set_xlabel("submissions failing (not counting blanks)")
+        axis.set_xlabel(ui["failing_axis"])
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         figure.tight_layout()
-        parts += ["<h2>Most-failed checks</h2>", _png(figure)]
+        parts += [f"<h2>{ui['most_failed']}</h2>", _png(figure)]
         plt.close(figure)
-        parts.append("<table><tr><th>check</th><th>failing</th><th>most common message</th></tr>")
+        parts.append(f"<table><tr><th>{ui['check']}</th><th>{ui['failing']}</th><th>{ui['common_message']}</th></tr>")
         for check_id, count in worst:
             message, times = messages[check_id].most_common(1)[0]
             parts.append(f"<tr><td>{html.escape(check_id)}</td><td>{count}/{len(class_)}</td>"
                          f"<td class='msg'>{html.escape(message)} <small>({times}×)</small></td></tr>")
         parts.append("</table>")
-    path.write_text(_page("Class summary", "".join(parts)), encoding="utf-8")
+    path.write_text(_page(ui["class_title"], "".join(parts)), encoding="utf-8")

@@ -29,7 +29,8 @@ from pathlib import Path
 from autograder import COURSE_ROOT
 from autograder.course import Course, load_course
 from autograder.grading.gradebook import Graded, Gradebook
-from autograder.report import UI, readable
+from autograder.i18n import N_, Texts
+from autograder.texts import UI, check_title, status_label
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "gradescope"
 # What grading needs from the course, relative to its root; solutions/ never goes in.
@@ -37,14 +38,9 @@ PACKAGE_FILES = ["autograder", "data", "course.toml", "pyproject.toml", "LICENSE
 SKIPPED = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".course-progress.json", ".course-backups"}
 STUDENT = "submission"   # the one student folder of a Gradescope run
 
-TEXT = {
-    "en": {"graded": "Graded with seed {seed} in {seconds:.0f} s: {score}/{max_score} points.",
-           "notes": "Some files could not be read: {notes}",
-           "failed": "The autograder could not grade this submission; its log is in the autograder output."},
-    "zh": {"graded": "评分随机种子 {seed}，用时 {seconds:.0f} 秒：得分 {score}/{max_score}。",
-           "notes": "部分文件无法读取：{notes}",
-           "failed": "自动评分器无法为本次提交评分；日志见自动评分器输出。"},
-}
+TEXT = Texts(graded=N_("Graded with seed {seed} in {seconds:.0f} s: {score}/{max_score} points."),
+             notes=N_("Some files could not be read: {notes}"),
+             failed=N_("The autograder could not grade this submission; its log is in the autograder output."))
 
 
 # -- results.json ------------------------------------------------------------------------
@@ -59,7 +55,7 @@ def results(graded: Graded, course: Course, lang: str = "en") -> dict:
     for result in sorted(graded.results, key=lambda r: (order.get(r["check_id"], len(order)), r["check_id"])):
         check = _check(course, result)
         hidden = check is not None and check.hidden
-        test = {"name": f"{result['topic']} · {result['exercise']}: {readable(result['name'], result['exercise'])}",
+        test = {"name": f"{result['topic']} · {result['exercise']}: {check_title(result['name'], result['exercise'], lang)}",
                 "number": number.get((result["topic"], result["exercise"]), result["topic"]),
                 "score": result["points"], "max_score": result["max_points"],
                 "status": "passed" if result["status"] == "passed" else "failed",
@@ -86,10 +82,10 @@ def _check(course: Course, result: dict):
 def _output(result: dict, check, lang: str) -> str:
     """The status, the message and (for a tried answer) the tiered hints."""
     if result["status"] == "passed":
-        return UI[lang]["passed"]
-    lines = [f"[{UI[lang][result['status']]}] {result['message']}"]
+        return status_label("passed", lang)
+    lines = [f"[{status_label(result['status'], lang)}] {result['message']}"]
     if check is not None and result["status"] != "not_attempted":
-        lines += [f"{UI[lang]['hint']} {tier}: {hint}" for tier, hint in enumerate(check.hints[lang], 1)]
+        lines += [f"{UI[lang]['hint_tier'].format(tier=tier)}: {hint}" for tier, hint in enumerate(check.hints[lang], 1)]
     return "\n".join(lines)
 
 

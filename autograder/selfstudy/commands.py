@@ -19,49 +19,25 @@ from rich.table import Table
 
 from autograder.course import Check, Course, Exercise, Topic, load_course
 from autograder.engine.errortext import is_import_failure
-from autograder.report import MARKS, UI as REPORT_UI, readable
+from autograder.i18n import N_, Texts
 from autograder.selfstudy.lookup import exercise_label, find_exercise, find_target, find_topics, folder_problem
 from autograder.selfstudy.reset import ResetResult, reset_exercise
 from autograder.selfstudy.state import ExerciseResult, Progress, checkable, checks_of, fingerprint
+from autograder.texts import check_title, rich_mark, status_label
 
-UI = {
-    "en": {"topic": "Topic", "exercise": "Exercise", "state": "State", "points": "Points",
-           "unchecked": "not checked", "no_checks": "no checks yet",
-           "summary": "{passed}/{total} exercises pass, {score}/{max} points",
-           "all_pass": "Every exercise passes.", "checking": "Checking {what}…",
-           "hint_title": "Hint {shown}/{total} for “{check}”",
-           "no_more_hints": "That was the last hint for this check.",
-           "passes": "All checks of {exercise} pass.",
-           "reset": "Reset {exercise} in {path} to its blank; your version is saved as {backup}.",
-           "reset_nobackup": "Reset {exercise}: {path} was missing and now holds the blank.",
-           "reset_whole": "(The whole file was reset: {exercise} could not be found in it.)",
-           "reset_unchanged": "{exercise} is still its blank: nothing to reset, and no backup needed.",
-           "fix_import": "{file} does not import, so no check reached {exercise}: fix the error above first "
-                         "(hints are about the exercise).",
-           "next": "Next: {exercise} in {path}"},
-    "zh": {"topic": "主题", "exercise": "练习", "state": "状态", "points": "得分",
-           "unchecked": "未检查", "no_checks": "尚无检查",
-           "summary": "通过 {passed}/{total} 个练习，得分 {score}/{max}",
-           "all_pass": "所有练习都已通过。", "checking": "正在检查 {what}……",
-           "hint_title": "“{check}”的提示 {shown}/{total}", "no_more_hints": "这是该检查的最后一条提示。",
-           "passes": "{exercise} 的所有检查都已通过。",
-           "reset": "已将 {path} 中的 {exercise} 重置为空白版本；你的版本已保存为 {backup}。",
-           "reset_nobackup": "已重置 {exercise}：{path} 原本不存在，现在是空白版本。",
-           "reset_whole": "（整个文件都被重置了：文件中找不到 {exercise}。）",
-           "reset_unchanged": "{exercise} 仍是空白版本：无需重置，也无需备份。",
-           "fix_import": "{file} 无法导入，所以没有任何检查运行到 {exercise}：请先修正上面的错误（提示针对的是练习本身）。",
-           "next": "下一步：{path} 中的 {exercise}"},
-}
-
-
-def status_text(status: str | None, lang: str) -> str:
-    if status is None:
-        return UI[lang]["unchecked"]
-    return REPORT_UI[lang][status]
-
-
-def mark(status: str | None) -> str:
-    return MARKS.get(status, "[dim]·[/]")
+UI = Texts(topic=N_("Topic"), exercise=N_("Exercise"), state=N_("State"), points=N_("Points"),
+          no_checks=N_("no checks yet"), summary=N_("{passed}/{total} exercises pass, {score}/{max} points"),
+          all_pass=N_("Every exercise passes."), checking=N_("Checking {what}…"),
+          hint_title=N_("Hint {shown}/{total} for the check “{check}”"),
+          no_more_hints=N_("That was the last hint for this check."),
+          passes=N_("All checks of {exercise} pass."),
+          reset=N_("Reset {exercise} in {path} to its blank; your version is saved as {backup}."),
+          reset_nobackup=N_("Reset {exercise}: {path} was missing and now holds the blank."),
+          reset_whole=N_("(The whole file was reset: {exercise} could not be found in it.)"),
+          reset_unchanged=N_("{exercise} is still its blank: nothing to reset, and no backup needed."),
+          fix_import=N_("{file} does not import, so no check reached {exercise}: fix the error above first "
+                        "(hints are about the exercise)."),
+          next=N_("Next: {exercise} in {path}"))
 
 
 # -- hints ------------------------------------------------------------------------------
@@ -112,7 +88,7 @@ def print_hints(console: Console, view: HintView, lang: str) -> None:
     if not view.tiers:
         return
     title = ui["hint_title"].format(shown=len(view.tiers), total=view.total,
-                                    check=readable(view.check.name, view.check.exercise))
+                                    check=check_title(view.check.name, view.check.exercise, lang))
     console.print(escape(title), style="bold cyan")
     for number, tier in enumerate(view.tiers, 1):
         console.print(f"  {number}. {escape(tier)}")
@@ -189,7 +165,7 @@ def progress_table(course: Course, progress: Progress, lang: str, any_age: bool 
             elif counts["first"] is None:
                 counts["first"] = (topic, exercise)
             points = f"{result.points}/{result.max_points}" if result else "–"
-            table.add_row(label, escape(exercise.name), f"{mark(status)} {status_text(status, lang)}{stale}", points)
+            table.add_row(label, escape(exercise.name), f"{rich_mark(status)} {status_label(status, lang)}{stale}", points)
     return table, counts
 
 

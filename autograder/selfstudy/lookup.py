@@ -10,39 +10,25 @@ the closest known ones (difflib), a folder without any exercise file with a warn
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 
 from autograder.course import Course, Exercise, Topic
+from autograder.i18n import N_, Texts
 
-UI = {
-    "en": {
-        "unknown_topic": "No topic {name!r}.",
-        "unknown_exercise": "No exercise or topic {name!r}.",
-        "suggest": "Did you mean {names}?",
-        "or": " or ",
-        "gap": " ",
-        "topics": "The topics are: {known}",
-        "exercises": "The exercises are: {known}",
-        "ambiguous": "{name!r} names several exercises: {matches}; add the topic, e.g. {example}",
-        "topic_not_exercise": "{name!r} is a topic; name one of its exercises: {exercises}",
-        "no_submission": "submission folder {folder} does not exist",
-        "no_files": "{folder} holds none of the exercise files ({files}), so nothing can be checked there: "
-                    "is --submission the right folder?",
-    },
-    "zh": {
-        "unknown_topic": "没有名为 {name!r} 的主题。",
-        "unknown_exercise": "没有名为 {name!r} 的练习或主题。",
-        "suggest": "你是不是想输入 {names}？",
-        "or": " 或 ",
-        "gap": "",
-        "topics": "所有主题：{known}",
-        "exercises": "所有练习：{known}",
-        "ambiguous": "{name!r} 对应多个练习：{matches}；请加上主题，例如 {example}",
-        "topic_not_exercise": "{name!r} 是一个主题；请指定其中的一个练习：{exercises}",
-        "no_submission": "提交目录 {folder} 不存在",
-        "no_files": "{folder} 中没有任何练习文件（{files}），因此无法检查：--submission 指向的目录对吗？",
-    },
-}
+UI = Texts(
+    unknown_topic=N_("No topic {name!r}."),
+    unknown_exercise=N_("No exercise or topic {name!r}."),
+    suggest=N_("Did you mean {names}?"),
+    or_=N_(" or "),
+    topics=N_("The topics are: {known}"),
+    exercises=N_("The exercises are: {known}"),
+    ambiguous=N_("{name!r} names several exercises: {matches}; add the topic, e.g. {example}"),
+    topic_not_exercise=N_("{name!r} is a topic; name one of its exercises: {exercises}"),
+    no_submission=N_("submission folder {folder} does not exist"),
+    no_files=N_("{folder} holds none of the exercise files ({files}), so nothing can be checked there: "
+                "is --submission the right folder?"),
+)
 _SEPARATORS = ("::", ".", "/", ":")
 
 
@@ -68,11 +54,12 @@ def _suggestion(name: str, labels: dict[str, str], lang: str) -> str:
     names = list(dict.fromkeys(labels[key] for key in close))[:3]
     if not names:
         return ""
-    return UI[lang]["suggest"].format(names=UI[lang]["or"].join(f"`{label}`" for label in names))
+    return UI[lang]["suggest"].format(names=UI[lang]["or_"].join(f"`{label}`" for label in names))
 
 
 def _sentences(lang: str, *sentences: str) -> str:
-    return UI[lang]["gap"].join(sentence for sentence in sentences if sentence)
+    # Sentences are joined by a space, except after a full-width stop (Chinese needs none).
+    return re.sub(r"(?<=[。？！]) ", "", " ".join(sentence for sentence in sentences if sentence))
 
 
 def _topic_keys(course: Course) -> dict[str, str]:

@@ -32,51 +32,34 @@ from rich.segment import Segment
 from rich.text import Text
 
 from autograder.course import Exercise, Topic, load_course
-from autograder.report import readable
 from autograder.selfstudy.checker import Checker
-from autograder.selfstudy.commands import (UI as COMMAND_UI, describe_reset, hint_view, import_failure, mark,
-                                           print_hints, progress_table, status_text)
+from autograder.i18n import N_, Texts
+from autograder.selfstudy.commands import (UI as COMMAND_UI, describe_reset, hint_view, import_failure,
+                                           print_hints, progress_table)
 from autograder.selfstudy.lookup import find_target, folder_problem
 from autograder.selfstudy.reset import reset_exercise
 from autograder.selfstudy.state import Progress, checkable, checks_of, exercises_of, fingerprint, key_of
+from autograder.texts import check_title, rich_mark, status_label
 
-UI = {
-    "en": {
-        "title": "TensorFlow course · watch", "file": "File", "of": "exercise {index} of {total}",
-        "all_pass": "All checks of {exercise} pass! Press n for the next exercise.",
-        "course_done": "Every exercise passes. Well done! (l: list, q: quit)",
-        "checking": "Checking {exercise}…", "starting": "Starting: importing TensorFlow once for the session…",
-        "checked": "Re-check #{count} took {seconds:.2f} s", "warm": "warm worker", "cold": "cold worker: {why}",
-        "save": "Save {file} to re-check.", "enter": "Press Enter to re-check.",
-        "keys": "h hint · n next · l list · r reset · q quit", "keys_list": "l or Esc: back · q quit",
-        "scroll": "lines {first}–{last} of {total} · ↑ ↓ PgUp PgDn: scroll",
-        "confirm_reset": "Press r again within {seconds} s to reset {exercise} to its blank "
-                         "(your version is backed up first).",
-        "not_yet": "n moves on once every check of {exercise} passes.",
-        "stale": "* checked before the file last changed",
-        "crashed": "Something went wrong: {error}",
-        "resumed": "Resumed with the results saved last time.",
-        "no_exercises": "There are no exercises with checks yet.",
-        "cancelled": "Stopped: the file changed while it was being checked; checking again…",
-    },
-    "zh": {
-        "title": "TensorFlow 课程 · watch", "file": "文件", "of": "第 {index} 个练习，共 {total} 个",
-        "all_pass": "{exercise} 的所有检查都已通过！按 n 进入下一个练习。",
-        "course_done": "所有练习都已通过，干得好！（l：列表，q：退出）",
-        "checking": "正在检查 {exercise}……", "starting": "启动中：本次会话只导入一次 TensorFlow……",
-        "checked": "第 {count} 次检查用时 {seconds:.2f} 秒", "warm": "预热的工作进程", "cold": "冷启动工作进程：{why}",
-        "save": "保存 {file} 即可重新检查。", "enter": "按回车键重新检查。",
-        "keys": "h 提示 · n 下一个 · l 列表 · r 重置 · q 退出", "keys_list": "l 或 Esc：返回 · q 退出",
-        "scroll": "第 {first}–{last} 行，共 {total} 行 · ↑ ↓ PgUp PgDn：滚动",
-        "confirm_reset": "在 {seconds} 秒内再按一次 r，即可将 {exercise} 重置为空白版本（会先备份你的版本）。",
-        "not_yet": "{exercise} 的所有检查通过后，才能按 n 进入下一个练习。",
-        "stale": "* 在文件最近一次修改之前检查的结果",
-        "crashed": "出错了：{error}",
-        "resumed": "已恢复上次保存的结果。",
-        "no_exercises": "目前还没有带检查的练习。",
-        "cancelled": "文件在检查过程中被修改，已停止并重新检查……",
-    },
-}
+UI = Texts(
+    title=N_("TensorFlow course · watch"), file=N_("File"), of=N_("exercise {index} of {total}"),
+    all_pass=N_("All checks of {exercise} pass! Press n for the next exercise."),
+    course_done=N_("Every exercise passes. Well done! (l: list, q: quit)"),
+    checking=N_("Checking {exercise}…"), starting=N_("Starting: importing TensorFlow once for the session…"),
+    checked=N_("Re-check #{count} took {seconds:.2f} s"), warm=N_("TensorFlow stays loaded between checks"),
+    cold=N_("TensorFlow is loaded for every check: {why}"),
+    save=N_("Save {file} to re-check."), enter=N_("Press Enter to re-check."),
+    keys=N_("h hint · n next · l list · r reset · q quit"), keys_list=N_("l or Esc: back · q quit"),
+    scroll=N_("lines {first}–{last} of {total} · ↑ ↓ PgUp PgDn: scroll"),
+    confirm_reset=N_("Press r again within {seconds} s to reset {exercise} to its blank "
+                     "(your version is backed up first)."),
+    not_yet=N_("n moves on once every check of {exercise} passes."),
+    stale=N_("* checked before the file last changed"),
+    crashed=N_("Something went wrong: {error}"),
+    resumed=N_("Resumed with the results saved last time."),
+    no_exercises=N_("There are no exercises with checks yet."),
+    cancelled=N_("Stopped: the file changed while it was being checked; checking again…"),
+)
 
 
 RESET_CONFIRM_SECONDS = 3
@@ -428,8 +411,8 @@ class Watch:
         result = self.progress.result(exercise, topic, any_age=True)
         if result is not None:
             for check in result.checks:
-                console.print(f"{mark(check['status'])} {escape(readable(check['name'], exercise.name))} "
-                              f"[dim]({status_text(check['status'], lang)}, {check['points']}/{check['max_points']})[/]")
+                console.print(f"{rich_mark(check['status'])} {escape(check_title(check['name'], exercise.name, lang))} "
+                              f"[dim]({status_label(check['status'], lang)}, {check['points']}/{check['max_points']})[/]")
                 if check["status"] != "passed" and check["message"]:
                     style = "yellow" if check["status"] == "not_attempted" else "red"
                     console.print(f"    {escape(check['message'])}", style=style)
