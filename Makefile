@@ -48,13 +48,27 @@ grading-setup:
 # of the code and course.toml, merge them into each .po (a translator then fills in the new
 # or fuzzy entries) and compile the .mo files, which are committed so that a fresh clone
 # speaks Chinese; a test fails when a catalogue is out of date with the code or its .mo.
-CATALOGUE_DOMAINS ?= messages
+# The lesson text has a catalogue per topic, lesson_<module>, extracted paragraph by
+# paragraph from solutions/ (autograder/locale/lessons.cfg), and lesson_notebook for the
+# cells every notebook adds.
+LESSONS := $(basename $(notdir $(wildcard solutions/e*.py)))
+LESSON_DOMAINS := $(addprefix lesson_,$(LESSONS)) lesson_notebook
+CATALOGUE_DOMAINS ?= messages $(LESSON_DOMAINS)
 catalogues: setup
 	mkdir -p build
 	$(VENV)/bin/pybabel extract -F autograder/locale/babel.cfg --add-location=file --sort-output --no-wrap \
 	  --omit-header -o build/messages.pot .
 	$(VENV)/bin/pybabel update -i build/messages.pot -d autograder/locale -D messages --no-wrap --ignore-obsolete \
 	  --ignore-pot-creation-date
+	for domain in $(LESSON_DOMAINS); do \
+	  source=solutions/$${domain#lesson_}.py; [ $$domain = lesson_notebook ] && source=autograder/classroom/notebooks.py; \
+	  $(VENV)/bin/pybabel extract -F autograder/locale/lessons.cfg --add-location=file --no-wrap --omit-header \
+	    -o build/$$domain.pot $$source || exit 1; \
+	  [ -f autograder/locale/zh_CN/LC_MESSAGES/$$domain.po ] || \
+	    $(VENV)/bin/pybabel init -i build/$$domain.pot -d autograder/locale -D $$domain -l zh_CN --no-wrap || exit 1; \
+	  $(VENV)/bin/pybabel update -i build/$$domain.pot -d autograder/locale -D $$domain --no-wrap --ignore-obsolete \
+	    --ignore-pot-creation-date || exit 1; \
+	done
 	for domain in $(CATALOGUE_DOMAINS); do $(VENV)/bin/pybabel compile -d autograder/locale -D $$domain --statistics || exit 1; done
 
 check: setup

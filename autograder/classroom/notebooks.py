@@ -29,17 +29,20 @@ from nbformat.v4 import new_code_cell, new_markdown_cell
 from autograder import COURSE_ROOT
 from autograder.course import Topic, load_course
 from autograder.generate import SOLUTIONS, clear_solutions, read_solution
+from autograder.lessons import Lessons
 
 NOTEBOOKS = COURSE_ROOT / "notebooks"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
+# The cells every notebook adds; their text is translated in the catalogue lesson_notebook.
 SETUP = '''\
-# Run this cell first. The check cells below run the course's checks on the code of this
-# notebook, right here (check(..., lang="zh") shows messages and hints in Chinese).
+# Run this cell first: it imports TensorFlow (keeping its start-up log out of the
+# notebook) and `check`. The check cells below run the course's checks on the code of this
+# notebook, right here (`check(..., lang="zh")` shows messages and hints in Chinese).
 from autograder.classroom import check, quiet_tensorflow_start
-quiet_tensorflow_start()  # imports TensorFlow, keeping its start-up log out of the notebook'''
+quiet_tensorflow_start()'''
 
-CHECK_ALL = "## Check the whole topic (检查整个主题)\nEvery check of this topic, with the points of each."
+CHECK_ALL = "## Check the whole topic\nEvery check of this topic, with the points of each."
 
 
 @dataclass(frozen=True)
@@ -201,9 +204,20 @@ class Cell:
     exercise: str | None = None
 
 
-def topic_cells(topic: Topic, with_solutions: bool = False) -> list[Cell]:
+def topic_cells(topic: Topic, with_solutions: bool = False, lang: str = "en") -> list[Cell]:
     """The cells of `topic`'s notebook, from its solution file (blanks cleared unless
-    `with_solutions`), with set-up, check and picture cells added."""
+    `with_solutions`), with set-up, check and picture cells added; lesson text in `lang`."""
+    cells = _english_cells(topic, with_solutions)
+    if lang == "en":  # the source itself, not the catalogue's copy of it
+        return cells
+    lessons = Lessons.of(topic)
+    for item in cells:
+        render = lessons.python if item.cell.cell_type == "code" else lessons.markdown
+        item.cell.source = render(item.cell.source, lang)
+    return cells
+
+
+def _english_cells(topic: Topic, with_solutions: bool) -> list[Cell]:
     source = read_solution(SOLUTIONS / topic.file)
     roles = ["solution" if _is_solution(cell) else "lesson" for cell in source.cells]
     notebook = source if with_solutions else clear_solutions(source)
@@ -238,8 +252,8 @@ def new_notebook(cells: list[NotebookNode], prefix: str) -> NotebookNode:
     return notebook
 
 
-def notebook_text(topic: Topic) -> str:
-    notebook = new_notebook([cell.cell for cell in topic_cells(topic)], topic.id)
+def notebook_text(topic: Topic, lang: str = "en") -> str:
+    notebook = new_notebook([cell.cell for cell in topic_cells(topic, lang=lang)], topic.id)
     return nbformat.writes(notebook) + "\n"
 
 
@@ -251,18 +265,18 @@ def notebook_path(topic: Topic, folder: Path = NOTEBOOKS) -> Path:
     return folder / f"{topic.module}.ipynb"
 
 
-def drifted(folder: Path = NOTEBOOKS) -> list[str]:
-    """Notebooks that differ from what the solutions generate (or are missing)."""
+def drifted(folder: Path = NOTEBOOKS, lang: str = "en") -> list[str]:
+    """Notebooks that differ from what the solutions generate in `lang` (or are missing)."""
     return [notebook_path(topic, folder).name for topic in topics_with_solutions()
             if not notebook_path(topic, folder).exists()
-            or notebook_path(topic, folder).read_text(encoding="utf-8") != notebook_text(topic)]
+            or notebook_path(topic, folder).read_text(encoding="utf-8") != notebook_text(topic, lang)]
 
 
-def generate(folder: Path = NOTEBOOKS) -> list[Path]:
+def generate(folder: Path = NOTEBOOKS, lang: str = "en") -> list[Path]:
     folder.mkdir(exist_ok=True)
     written = []
     for topic in topics_with_solutions():
         path = notebook_path(topic, folder)
-        path.write_text(notebook_text(topic), encoding="utf-8")
+        path.write_text(notebook_text(topic, lang), encoding="utf-8")
         written.append(path)
     return written
