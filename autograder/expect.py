@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograder.i18n import _
 from autograder.outcomes import Incorrect
 
 RTOL = 1e-4
@@ -20,13 +21,13 @@ ATOL_SCALE = 1e-4
 def numbers(value, what: str) -> np.ndarray:
     """`value` as a float64 array, or Incorrect saying it is not numbers."""
     if value is None:
-        raise Incorrect(f"{what} returned None: did you forget a `return` statement?")
+        raise Incorrect(_("{what} returned None: did you forget a `return` statement?", what=what))
     if isinstance(value, (str, bytes)):
-        raise Incorrect(f"{what} should be numbers, but got {type(value).__name__}")
+        raise Incorrect(_("{what} should be numbers, but got {kind}", what=what, kind=type(value).__name__))
     try:
         return np.asarray(value, dtype=float)
     except (TypeError, ValueError, OverflowError):
-        raise Incorrect(f"{what} should be numbers, but got {type(value).__name__}") from None
+        raise Incorrect(_("{what} should be numbers, but got {kind}", what=what, kind=type(value).__name__)) from None
 
 
 def scale_of(reference) -> float:
@@ -52,10 +53,10 @@ def expect_close(actual, expected, what: str, *, rtol: float = RTOL, atol_scale:
         return
     for message, predicted in (mistakes or {}).items():
         if is_close(actual, predicted, rtol=rtol, atol_scale=atol_scale, scale=scale):
-            raise Incorrect(f"{what}: {message}")
+            raise Incorrect(_("{what}: {mistake}", what=what, mistake=message))
     _expect_same_shape(actual, expected, what)
     if np.isnan(actual).any() and not np.isnan(expected).any():
-        raise Incorrect(f"{what} contains NaN (a division by zero, or the log of 0?)")
+        raise Incorrect(_("{what} contains NaN (a division by zero, or the log of 0?)", what=what))
     error = np.abs(actual - expected)
     error = np.where(np.isnan(error), np.inf, error)  # np.where keeps 0-d results arrays
     raise Incorrect(_where_it_differs(actual, expected, what, np.unravel_index(int(np.argmax(error)), error.shape)))
@@ -72,16 +73,20 @@ def expect_equal(actual, expected, what: str) -> None:
     if actual.ndim == 0:
         raise Incorrect(_where_it_differs(actual, expected, what, ()))
     first = tuple(int(i) for i in np.argwhere(differs)[0])
-    raise Incorrect(f"{what} differs from the expected values in {int(differs.sum())} place(s); "
-                    + _where_it_differs(actual, expected, "the first", first))
+    first_place = _where_it_differs(actual, expected, _("the first"), first)
+    raise Incorrect(_("{what} differs from the expected values in {count} place(s); {first}", what=what,
+                      count=int(differs.sum()), first=first_place))
 
 
 def _expect_same_shape(actual: np.ndarray, expected: np.ndarray, what: str) -> None:
     if actual.shape != expected.shape:
-        raise Incorrect(f"{what} has shape {actual.shape}, expected {expected.shape}")
+        raise Incorrect(_("{what} has shape {shape}, expected {expected}", what=what, shape=actual.shape, expected=expected.shape))
 
 
 def _where_it_differs(actual: np.ndarray, expected: np.ndarray, what: str, index: tuple) -> str:
     """"f(x) is off at index (1, 2): got 3, expected 4" (no index for a 0-d result)."""
-    at = f" at index {tuple(int(i) for i in index)}" if index else ""
-    return f"{what} is off{at}: got {float(actual[index]):.6g}, expected {float(expected[index]):.6g}"
+    got, wanted = f"{float(actual[index]):.6g}", f"{float(expected[index]):.6g}"
+    if not index:
+        return _("{what} is off: got {got}, expected {expected}", what=what, got=got, expected=wanted)
+    return _("{what} is off at index {index}: got {got}, expected {expected}", what=what,
+             index=tuple(int(i) for i in index), got=got, expected=wanted)

@@ -64,3 +64,113 @@ def test_the_language_is_chosen_once_and_passed_to_workers(monkeypatch):
     monkeypatch.setattr(i18n, "_chosen", None)
     monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
     assert i18n.language() == "zh"  # a worker inherits its parent's choice
+
+
+# -- no student-visible text bypasses the catalogue ------------------------------------------
+import ast  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+from autograder import COURSE_ROOT  # noqa: E402
+
+# Calls whose text argument a person reads, and the names that hold such text.
+MESSAGE_CALLS = {"Incorrect", "NotAttempted", "SubmissionError", "SubmissionTimeout", "ProbeFailure", "CourseBug",
+                 "LookupError", "print", "expect_close", "expect_equal", "numbers", "Text", "Rule"}
+MESSAGE_KEYWORDS = {"mistakes"}
+# The modules already speaking through the catalogue (the rest of the checks and probes follow).
+SCANNED = ["autograder/expect.py", "autograder/report.py", "autograder/texts.py", "autograder/engine/errortext.py",
+           "autograder/selfstudy/commands.py", "autograder/selfstudy/watch.py", "autograder/selfstudy/lookup.py",
+           "autograder/grading/outputs.py", "autograder/platforms/gradescope.py",
+           "autograder/checks/test_e01_tensors.py"]
+
+
+def _words(node) -> bool:
+    """A literal with prose in it: a str constant or an f-string with two words in a row."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        text = node.value
+    elif isinstance(node, ast.JoinedStr):
+        text = "".join(part.value for part in node.values if isinstance(part, ast.Constant))
+    else:
+        return False
+    return re.search(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}", text) is not None  # two words (not a key like no_checks)
+
+
+def _name(call: ast.Call) -> str:
+    return getattr(call.func, "id", None) or getattr(call.func, "attr", "")
+
+
+def bypassing(source: str) -> list[int]:
+    """Lines where prose reaches a person without `_()`: a literal passed to a message call
+    (or formatted into one), a literal key of a `mistakes` dict."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call) or _name(node) in ("_", "N_"):
+            continue
+        texts = []
+        if _name(node) in MESSAGE_CALLS:
+            texts += list(node.args)
+            for arg in node.args:  # "..." + x, or "...".format(...)
+                texts += [child for child in ast.walk(arg) if isinstance(child, (ast.Constant, ast.JoinedStr))
+                          and not _inside_translation(arg, child)]
+        for keyword in node.keywords:
+            if keyword.arg in MESSAGE_KEYWORDS and isinstance(keyword.value, ast.Dict):
+                texts += [key for key in keyword.value.keys if key is not None]
+        lines += [text.lineno for text in texts if _words(text)]
+    return sorted(set(lines))
+
+
+def _inside_translation(root: ast.AST, target: ast.AST) -> bool:
+    for call in ast.walk(root):
+        if isinstance(call, ast.Call) and _name(call) in ("_", "N_") and any(n is target for n in ast.walk(call)):
+            return True
+    return False
+
+
+def test_no_student_text_in_the_scanned_modules_bypasses_the_catalogue():
+    found = {path: bypassing((COURSE_ROOT / path).read_text(encoding="utf-8")) for path in SCANNED}
+    assert not {path: lines for path, lines in found.items() if lines}
+
+
+def test_the_scan_finds_text_that_bypasses_the_catalogue():
+    source = '''
+def check(x, what):
+    raise Incorrect(f"the shape is {x}, not a tuple")
+def other(out, y):
+    expect_close(out, y, "the value of x", mistakes={"it uses the sample std": y, _("wrapped key"): y})
+    raise Incorrect(_("wrapped {x}", x=1))
+    console.print("Every check passes." + "")
+'''
+    assert bypassing(source) == [3, 5, 7]
+
+
+# -- a typical mistake per topic, run in Chinese ---------------------------------------------
+CHINESE_TOPICS = ["e01_tensors"]  # topics whose checks and probes speak through the catalogue
+LATIN_SENTENCE = re.compile(r"[A-Za-z]{2,}(?:[ ,;:'-]+[A-Za-z]+){2,}")
+
+
+def latin_sentences(message: str) -> list[str]:
+    """Runs of three or more English words outside `code`, quotes of TensorFlow's or
+    Python's own error text (after `SomethingError: `) left aside."""
+    prose = re.sub(r"`[^`]*`", " ", message)
+    prose = re.sub(r"\b\w+(Error|Exception): [^）]*", " ", prose)  # up to the closing full-width bracket
+    return LATIN_SENTENCE.findall(prose)
+
+
+def test_latin_sentences_are_found():
+    assert latin_sentences("形状应当是元组，得到的是 TensorShape") == []
+    assert latin_sentences("用 `tf.reduce_mean(x, axis=0)` 归约；ValueError: Shapes are incompatible here") == []
+    assert latin_sentences("形状 the shape is a TensorShape") == ["the shape is a TensorShape"]
+
+
+@pytest.mark.parametrize("module", CHINESE_TOPICS)
+def test_a_topics_mistakes_in_chinese_have_no_english_sentence(module, tmp_path):
+    out = tmp_path / "results.json"
+    subprocess.run([sys.executable, "-m", "tests.mistake_runner", module, str(out)], cwd=COURSE_ROOT, check=True,
+                   env={**os.environ, i18n.LANGUAGE_VARIABLE: "zh"}, timeout=600)
+    results = {key: value for key, value in json.loads(out.read_text()).items() if not key.startswith("_")}
+    assert results and all(result["status"] in ("failed", "error", "not_attempted") for result in results.values())
+    english = {key: latin_sentences(result["message"]) for key, result in results.items()}
+    assert not {key: found for key, found in english.items() if found}, results

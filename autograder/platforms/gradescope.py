@@ -40,7 +40,8 @@ STUDENT = "submission"   # the one student folder of a Gradescope run
 
 TEXT = Texts(graded=N_("Graded with seed {seed} in {seconds:.0f} s: {score}/{max_score} points."),
              notes=N_("Some files could not be read: {notes}"),
-             failed=N_("The autograder could not grade this submission; its log is in the autograder output."))
+             failed=N_("The autograder could not grade this submission; its log is in the autograder output."),
+             wrote=N_("wrote {target}: {score} points"))
 
 
 # -- results.json ------------------------------------------------------------------------
@@ -153,14 +154,14 @@ def run(root: Path, topics: list[str] | None = None, lang: str = "en", weak_sand
     finally:
         book.close()
     if code != 0 or not graded:
-        console.print(TEXT["en"]["failed"])
+        console.print(TEXT[lang]["failed"])
         return 1
     course = load_course()
     report = results(graded[0], course, lang)
     target = root / "results" / "results.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
-    console.print(f"wrote {target}: {report['score']} points")
+    console.print(TEXT[lang]["wrote"].format(target=target, score=report["score"]))
     return 0
 
 
