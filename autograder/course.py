@@ -46,20 +46,78 @@ class Exercise:
 
 @dataclass(frozen=True)
 class Topic:
+    """A topic, and the one place that knows where each of its files lives: every runner,
+    test and tool asks the topic rather than building a path from its names."""
     id: str              # "e01"
     slug: str            # "tensors"
     title: dict[str, str]
     notes_section: str
     exercises: list[Exercise] = field(default_factory=list)
+    root: Path = COURSE_ROOT  # the course checkout whose map this topic is in
 
     @property
     def module(self) -> str:
         """The submission module and file stem, e.g. "e01_tensors"."""
         return f"{self.id}_{self.slug}"
 
+    # -- in any submission or notebook folder ---------------------------------------------
     @property
     def file(self) -> str:
+        """The exercise file's name in a submission folder: "e01_tensors.py"."""
         return f"{self.module}.py"
+
+    @property
+    def notebook_file(self) -> str:
+        """The notebook's name in a notebook folder: "e01_tensors.ipynb"."""
+        return f"{self.module}.ipynb"
+
+    # -- in the course checkout -----------------------------------------------------------
+    @property
+    def solution(self) -> Path:
+        return self.root / "solutions" / self.file
+
+    @property
+    def exercise_file(self) -> Path:
+        """The generated blank the course ships in exercises/."""
+        return self.root / "exercises" / self.file
+
+    @property
+    def notebook(self) -> Path:
+        return self.root / "notebooks" / self.notebook_file
+
+    @property
+    def check_module(self) -> Path:
+        """The pytest module of the topic's checks."""
+        return self.root / "autograder" / "checks" / f"test_{self.module}.py"
+
+    @property
+    def hidden_check_module(self) -> Path:
+        """The pytest module of its hidden checks (left out of the student release)."""
+        return self.root / "autograder" / "checks" / "hidden" / f"test_{self.module}.py"
+
+    @property
+    def probe_module(self) -> str:
+        """The module a worker imports for the probes the checks call."""
+        return f"autograder.probes.{self.module}"
+
+    @property
+    def probe_file(self) -> Path:
+        return self.root / "autograder" / "probes" / self.file
+
+    @property
+    def mistakes_file(self) -> Path:
+        """The catalogue of typical mistakes the checks must catch (tests/test_mistakes.py)."""
+        return self.root / "tests" / "mistakes" / f"{self.module}.toml"
+
+    @property
+    def alternatives_file(self) -> Path:
+        """Correct solutions in other styles that must pass (tests/test_alternatives.py)."""
+        return self.root / "tests" / "alternatives" / self.file
+
+    def check_modules(self, include_hidden: bool = False) -> list[Path]:
+        """The topic's check modules that exist here (hidden ones only when asked)."""
+        paths = [self.check_module, self.hidden_check_module] if include_hidden else [self.check_module]
+        return [path for path in paths if path.is_file()]
 
     @property
     def checks(self) -> list[Check]:
@@ -81,6 +139,14 @@ class Course:
         known = ", ".join(f"{t.id} ({t.slug})" for t in self.topics)
         raise KeyError(f"no topic {key!r}; the topics are {known}")
 
+    def topic_of_check_module(self, path: Path) -> Topic:
+        """The topic whose check module (public or hidden) is `path`."""
+        path = Path(path).resolve()
+        for topic in self.topics:
+            if path in (topic.check_module.resolve(), topic.hidden_check_module.resolve()):
+                return topic
+        raise KeyError(f"{path} is no topic's check module in {COURSE_MAP.name}")
+
     def check(self, topic_id: str, name: str) -> Check:
         for check in self.topic(topic_id).checks:
             if check.name == name:
@@ -100,11 +166,11 @@ def _text(table: dict, key: str, where: str) -> dict[str, str]:
     return {lang: value[lang] for lang in LANGUAGES}
 
 
-def parse_course(data: dict) -> Course:
+def parse_course(data: dict, root: Path = COURSE_ROOT) -> Course:
     topics = []
     for raw_topic in data["topic"]:
         topic = Topic(id=raw_topic["id"], slug=raw_topic["slug"], notes_section=raw_topic.get("notes_section", ""),
-                      title=_text(raw_topic, "title", raw_topic["id"]))
+                      title=_text(raw_topic, "title", raw_topic["id"]), root=root)
         for raw_exercise in raw_topic.get("exercise", []):
             where = f"{topic.id}.{raw_exercise['name']}"
             exercise = Exercise(name=raw_exercise["name"], topic=topic.id,
@@ -126,16 +192,16 @@ def parse_course(data: dict) -> Course:
 @lru_cache(maxsize=None)
 def load_course(path: Path = COURSE_MAP) -> Course:
     with open(path, "rb") as file:
-        course = parse_course(tomllib.load(file))
-    _drop_absent_hidden(course, Path(path).parent / "autograder" / "checks" / "hidden")
+        course = parse_course(tomllib.load(file), Path(path).resolve().parent)
+    _drop_absent_hidden(course)
     return course
 
 
-def _drop_absent_hidden(course: Course, hidden_dir: Path) -> None:
-    """A hidden check's code lives in autograder/checks/hidden/test_<module>.py, which the
-    student release leaves out; there (or wherever it is absent) the check does not exist."""
+def _drop_absent_hidden(course: Course) -> None:
+    """A hidden check's code lives in the topic's hidden check module, which the student
+    release leaves out; there (or wherever it is absent) the check does not exist."""
     for topic in course.topics:
-        path = hidden_dir / f"test_{topic.module}.py"
+        path = topic.hidden_check_module
         source = path.read_text(encoding="utf-8") if path.is_file() else ""
         for exercise in topic.exercises:
             exercise.checks[:] = [check for check in exercise.checks

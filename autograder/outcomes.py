@@ -2,7 +2,8 @@
 
 Statuses (the `status` field of every report): passed, failed, not_attempted, error,
 timeout. A plain AssertionError inside a check also counts as failed; any other exception
-is the check's own bug, reported with INTERNAL_ERROR (and a failing test of the course).
+is the check's own bug, reported with INTERNAL_ERROR (and a failing test of the course):
+the rules are in `engine/verdict.py`.
 """
 
 INTERNAL_ERROR = "internal error in the check"
@@ -34,13 +35,3 @@ class SubmissionError(CheckOutcome):
 class SubmissionTimeout(CheckOutcome):
     """The submission ran past the check's time limit; its worker was killed."""
     status = "timeout"
-
-
-def status_of(error: BaseException | None) -> str:
-    if error is None:
-        return "passed"
-    if isinstance(error, CheckOutcome):
-        return error.status
-    if isinstance(error, AssertionError):
-        return "failed"
-    return "error"

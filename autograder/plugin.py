@@ -1,12 +1,15 @@
 """The pytest plugin behind every check run (loaded by autograder/checks/conftest.py).
 
-Options: --submission DIR (default exercises/), --seed N, --timeout-scale X.
-Fixtures: `probe` (calls probes of the test module's topic in the submission's worker,
+Options: --submission DIR (default exercises/), --seed N (when not given, a fresh seed is
+drawn and stored back as the option's value), --timeout-scale X.
+Fixtures: `probe` (calls the probes of the check's topic in the submission's worker,
 with the check's time limit from the course map), `rng` (fresh random inputs: a new
 seed per run unless --seed is given, one stream per check) and `scratch_dir` (a folder
 the submission's workers can write to, for exports and checkpoints).
+A check's topic and exercise come from the course map: its module is a topic's check
+module, its function a check of that topic.
 Each report carries `course_status` (passed, failed, not_attempted, error, timeout) and
-`course_message`; failures show the targeted message instead of a traceback.
+`course_message` (verdict.ending); failures show the targeted message instead of a traceback.
 """
 from __future__ import annotations
 
@@ -20,14 +23,16 @@ import numpy as np
 import pytest
 
 from autograder import COURSE_ROOT
-from autograder.course import load_course
-from autograder.engine import sandbox
+from autograder.course import Topic, load_course
+from autograder.engine import sandbox, verdict
 from autograder.engine.client import Submission
-from autograder.outcomes import INTERNAL_ERROR, CheckOutcome, status_of
+from autograder.engine.interface import ProbedSubmission
+from autograder.outcomes import CheckOutcome
 
 _CHECK_KEY = pytest.StashKey()
+_TOPIC_KEY = pytest.StashKey()
 _SUBMISSION_KEY = pytest.StashKey()
-_SEED_KEY = pytest.StashKey()
+_OWN_SUBMISSION_KEY = pytest.StashKey()
 
 
 def pytest_addoption(parser):
@@ -41,8 +46,9 @@ def pytest_addoption(parser):
 class _Hooks:
     @pytest.hookspec(firstresult=True)
     def pytest_course_submission(self, config):
-        """Return the object the checks probe, instead of a worker-backed `Submission` of
-        --submission (the notebook helper supplies one that probes its kernel's namespace)."""
+        """Return the `interface.ProbedSubmission` the checks probe, instead of a
+        worker-backed `Submission` of --submission (`run.run_checks(..., submission=...)`
+        implements it). The plugin does not close a submission it was given."""
 
 
 def pytest_addhooks(pluginmanager):
@@ -50,34 +56,32 @@ def pytest_addhooks(pluginmanager):
 
 
 def pytest_configure(config):
-    config.stash[_SEED_KEY] = config.getoption("seed") if config.getoption("seed") is not None \
-        else secrets.randbelow(2**31)
-    submission = config.hook.pytest_course_submission(config=config) or \
-        Submission(Path(config.getoption("submission")), timeout_scale=config.getoption("timeout_scale"))
+    if config.getoption("seed") is None:
+        config.option.seed = secrets.randbelow(2**31)  # the run's seed, for whoever reports it
+    given = config.hook.pytest_course_submission(config=config)
+    submission = given or Submission(Path(config.getoption("submission")),
+                                     timeout_scale=config.getoption("timeout_scale"))
     submission.start()  # TensorFlow imports in the worker while pytest collects
     config.stash[_SUBMISSION_KEY] = submission
+    config.stash[_OWN_SUBMISSION_KEY] = given is None
 
 
 def pytest_unconfigure(config):
     submission = config.stash.get(_SUBMISSION_KEY, None)
-    if submission is not None:
+    if submission is not None and config.stash.get(_OWN_SUBMISSION_KEY, False):
         submission.close()
 
 
 def pytest_report_header(config):
-    return [f"submission: {config.getoption('submission')}", f"seed: {config.stash[_SEED_KEY]}"]
-
-
-def topic_module_of(item) -> str:
-    """`test_e01_tensors.py` -> `e01_tensors`."""
-    return Path(item.fspath).stem.removeprefix("test_")
+    return [f"submission: {config.stash[_SUBMISSION_KEY].label}", f"seed: {config.getoption('seed')}"]
 
 
 def pytest_collection_modifyitems(config, items):
     course = load_course()
     for item in items:
-        check = course.check(topic_module_of(item), item.originalname)
-        item.stash[_CHECK_KEY] = check
+        topic = course.topic_of_check_module(Path(item.fspath))
+        check = course.check(topic.id, item.originalname)
+        item.stash[_TOPIC_KEY], item.stash[_CHECK_KEY] = topic, check
         item.user_properties.append(("points", check.points))
 
 
@@ -85,35 +89,33 @@ def check_of(item):
     return item.stash[_CHECK_KEY]
 
 
-def seed_of(config) -> int:
-    return config.stash[_SEED_KEY]
-
-
 class TopicProbe:
-    """`probe.standardize(x=...)` runs `autograder.probes.e01_tensors.standardize` on the
-    submission. `probe.fresh.<name>(...)` runs it in a new process of its own;
-    `probe.clean.<name>(...)` in a new process that never imports the submission."""
+    """`probe.standardize(x=...)` runs the probe `standardize` of the check's topic (in
+    `topic.probe_module`) on the submission. `probe.fresh.<name>(...)` runs it in a new
+    process of its own; `probe.clean.<name>(...)` in a new process that never imports the
+    submission."""
 
-    def __init__(self, submission: Submission, module: str, with_submission: bool = True, fresh: bool = False):
-        self._submission, self._module = submission, module
+    def __init__(self, submission: ProbedSubmission, topic: Topic, with_submission: bool = True,
+                 fresh: bool = False):
+        self._submission, self._topic = submission, topic
         self._options = {"with_submission": with_submission, "fresh": fresh}
 
     def __getattr__(self, name: str):
         if name.startswith("_"):
             raise AttributeError(name)
-        return lambda **inputs: self._submission.probe(self._module, name, **self._options, **inputs)
+        return lambda **inputs: self._submission.probe(self._topic, name, **self._options, **inputs)
 
     @property
     def fresh(self) -> "TopicProbe":
-        return TopicProbe(self._submission, self._module, fresh=True)
+        return TopicProbe(self._submission, self._topic, fresh=True)
 
     @property
     def clean(self) -> "TopicProbe":
-        return TopicProbe(self._submission, self._module, with_submission=False, fresh=True)
+        return TopicProbe(self._submission, self._topic, with_submission=False, fresh=True)
 
 
 @pytest.fixture
-def submission(request) -> Submission:
+def submission(request) -> ProbedSubmission:
     submission = request.config.stash[_SUBMISSION_KEY]
     submission.begin_check(check_of(request.node).timeout)
     return submission
@@ -121,7 +123,7 @@ def submission(request) -> Submission:
 
 @pytest.fixture
 def probe(request, submission) -> TopicProbe:
-    return TopicProbe(submission, topic_module_of(request.node))
+    return TopicProbe(submission, request.node.stash[_TOPIC_KEY])
 
 
 @pytest.fixture
@@ -130,7 +132,7 @@ def scratch_dir(submission, tmp_path):
     folder (under the sandbox, the only place a worker can write and the only part of /tmp
     it sees), or pytest's tmp_path where there is none. Removed after the check; never in
     the submission's folder or the course checkout."""
-    scratch = getattr(submission, "scratch", None)
+    scratch = submission.scratch
     if scratch is None:
         yield tmp_path
         return
@@ -143,7 +145,7 @@ def scratch_dir(submission, tmp_path):
 @pytest.fixture
 def rng(request) -> np.random.Generator:
     check = check_of(request.node)
-    return np.random.default_rng([seed_of(request.config), zlib.crc32(check.id.encode())])
+    return np.random.default_rng([request.config.getoption("seed"), zlib.crc32(check.id.encode())])
 
 
 @pytest.hookimpl(wrapper=True)
@@ -152,18 +154,7 @@ def pytest_runtest_makereport(item, call):
     if call.when == "call" or (call.when == "setup" and report.failed):
         error = call.excinfo.value if call.excinfo is not None else None
         report.course_check = check_of(item)
-        report.course_status = status_of(error)
-        report.course_message = _message(error)
+        report.course_status, report.course_message = verdict.ending(error)
         if isinstance(error, CheckOutcome):
             report.longrepr = f"[{error.status}] {error.message}"
     return report
-
-
-def _message(error: BaseException | None) -> str:
-    if error is None:
-        return ""
-    if isinstance(error, CheckOutcome):
-        return error.message
-    if isinstance(error, AssertionError):
-        return str(error) or "assertion failed"
-    return f"{INTERNAL_ERROR}: {type(error).__name__}: {error}"

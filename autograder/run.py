@@ -2,6 +2,7 @@
 one `CheckResult` per check. Submission code still runs only in workers.
 
     results = run_checks(Path("solutions"), [course.topic("e01")])
+    results = run_checks(None, [topic], submission=InProcessSubmission(globals()))  # any ProbedSubmission
 """
 from __future__ import annotations
 
@@ -13,9 +14,7 @@ import pytest
 
 from autograder import COURSE_ROOT
 from autograder.course import Check, Topic, load_course
-from autograder.plugin import seed_of
-
-CHECKS_DIR = COURSE_ROOT / "autograder" / "checks"
+from autograder.engine.interface import ProbedSubmission
 
 
 @dataclass
@@ -72,8 +71,8 @@ class _Collector:
         items[:] = [item for item in items if item.originalname in self.only]
         config.hook.pytest_deselected(items=deselected)
 
-    def pytest_configure(self, config):
-        self.seed = seed_of(config)
+    def pytest_sessionstart(self, session):
+        self.seed = session.config.getoption("seed")  # drawn by the plugin when not given
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -90,24 +89,38 @@ class _Collector:
             message=report.course_message, duration_s=round(report.duration, 3))
 
 
-def run_checks(submission: Path, topics: list[Topic], *, only: list[str] | None = None, seed: int | None = None,
-               timeout_scale: float = 1.0, include_hidden: bool = False, plugins: tuple = ()) -> RunResult:
-    """`plugins`: extra pytest plugins, e.g. one whose `pytest_course_submission` hook lends
-    the run a prepared Submission (watch mode's warm one)."""
+class _Lend:
+    """Hands the run a submission someone else made (the plugin's hook); they close it."""
+
+    def __init__(self, submission: ProbedSubmission):
+        self.submission = submission
+
+    def pytest_course_submission(self, config):
+        return self.submission
+
+
+def run_checks(folder: Path | None, topics: list[Topic], *, submission: ProbedSubmission | None = None,
+               only: list[str] | None = None, seed: int | None = None, timeout_scale: float = 1.0,
+               include_hidden: bool = False, plugins: tuple = ()) -> RunResult:
+    """Check the submission in `folder` (a worker-backed Submission made and closed here),
+    or probe `submission` instead (any `interface.ProbedSubmission`: a warm one, a
+    notebook's kernel; the caller closes it). `plugins`: more pytest plugins."""
     started = time.monotonic()
-    folders = [CHECKS_DIR, CHECKS_DIR / "hidden"] if include_hidden else [CHECKS_DIR]  # hidden: see course.py
-    files = [str(folder / f"test_{topic.module}.py") for topic in topics for folder in folders
-             if (folder / f"test_{topic.module}.py").exists()]
-    result = RunResult(submission=str(submission), seed=seed)
+    files = [str(path) for topic in topics for path in topic.check_modules(include_hidden)]
+    label = submission.label if submission is not None else str(folder)
+    result = RunResult(submission=label, seed=seed)
     if not files:
         return result
-    args = files + ["--submission", str(submission), "--timeout-scale", str(timeout_scale),
+    args = files + ["--timeout-scale", str(timeout_scale),
                     "-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:faulthandler", "-o", "addopts=",
                     "--rootdir", str(COURSE_ROOT), "-W", "ignore::DeprecationWarning"]
+    if folder is not None:
+        args += ["--submission", str(folder)]
     if seed is not None:
         args += ["--seed", str(seed)]
     collector = _Collector(only)
-    code = pytest.main(args, plugins=[collector, *plugins])
+    lent = (_Lend(submission),) if submission is not None else ()
+    code = pytest.main(args, plugins=[collector, *lent, *plugins])
     if collector.collection_errors or code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise RuntimeError("the checks could not be collected:\n" + "\n".join(collector.collection_errors))
     order = {check.id: index for index, check in enumerate(load_course().checks)}

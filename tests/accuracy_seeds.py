@@ -8,6 +8,7 @@ from typing import Callable
 
 import numpy as np
 
+from autograder.course import load_course
 from autograder.engine.client import Submission
 from tests.conftest import SOLUTIONS
 
@@ -18,11 +19,11 @@ SECONDS_PER_SEED = 300
 def accuracies_at_seeds(module: str, probe: str, inputs: Callable[[int], dict],
                         accuracy: Callable[[dict], float]) -> list[float]:
     """`accuracy(result)` of `probe(**inputs(seed))` on the reference, for every seed."""
-    found = []
+    topic, found = load_course().topic(module), []
     with Submission(SOLUTIONS) as submission:
         for seed in SEEDS:
             submission.begin_check(SECONDS_PER_SEED)
-            found.append(accuracy(submission.probe(module, probe, **inputs(seed))))
+            found.append(accuracy(submission.probe(topic, probe, **inputs(seed))))
     return found
 
 

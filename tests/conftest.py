@@ -12,12 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from autograder import COURSE_ROOT
+from autograder import COURSE_ROOT, i18n
 from autograder.course import load_course
 
 SOLUTIONS = COURSE_ROOT / "solutions"
 EXERCISES = COURSE_ROOT / "exercises"
-MISTAKES = Path(__file__).parent / "mistakes"
+
+
+@pytest.fixture(autouse=True)
+def english_unless_a_test_chooses(monkeypatch):
+    """Tests read English (whatever the machine's locale) unless they choose a language; a
+    choice (`--lang zh` run in-process sets it for the process) never leaks into the next test."""
+    monkeypatch.setattr(i18n, "_chosen", None)
+    monkeypatch.setenv(i18n.LANGUAGE_VARIABLE, "en")
 
 
 def run_check(submission: Path, *topics: str, only: list[str] | None = None, extra: list[str] = (),
@@ -46,11 +53,13 @@ def submission_with(tmp_path: Path, module: str, code: str, base: Path = SOLUTIO
 
 
 def load_mistakes() -> list[dict]:
+    """Every topic's catalogued mistakes, in course order, each with its topic's module."""
     mistakes = []
-    for path in sorted(MISTAKES.glob("*.toml")):
-        with open(path, "rb") as file:
-            for mistake in tomllib.load(file).get("mistake", []):
-                mistakes.append({**mistake, "module": path.stem})
+    for topic in load_course().topics:
+        if topic.mistakes_file.is_file():
+            with open(topic.mistakes_file, "rb") as file:
+                for mistake in tomllib.load(file).get("mistake", []):
+                    mistakes.append({**mistake, "module": topic.module})
     return mistakes
 
 

@@ -18,25 +18,15 @@ from autograder.run import run_checks
 from tests.conftest import load_mistakes, submission_with
 
 
-class _Lend:
-    """Lends the check run a Submission whose workers fork from the zygote."""
-
-    def __init__(self, submission: Submission):
-        self.submission = submission
-
-    def pytest_course_submission(self, config):
-        return self.submission
-
-
 def run_catalogue(module: str) -> dict[str, dict]:
     topic = load_course().topic(module)
     results = {}
-    with Zygote() as zygote:
+    with Zygote([topic.probe_module]) as zygote:
         for mistake in (m for m in load_mistakes() if m["module"] == module):
             with tempfile.TemporaryDirectory(prefix="mistake-") as tmp:
                 folder = submission_with(Path(tmp), module, mistake["code"])
-                submission = Submission(folder, worker_factory=zygote.worker)
-                run = run_checks(folder, [topic], only=[mistake["check"]], plugins=(_Lend(submission),))
+                with Submission(folder, worker_factory=zygote.worker) as submission:
+                    run = run_checks(folder, [topic], submission=submission, only=[mistake["check"]])
             named = [result for result in run.checks if result.name == mistake["check"]]
             results[mistake["id"]] = {"status": named[0].status, "message": named[0].message} if named else \
                 {"status": "missing", "message": f"the check did not run: {[r.name for r in run.checks]}"}

@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import tomllib
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -20,7 +21,7 @@ import nbformat
 import pytest
 
 from autograder import COURSE_ROOT
-from autograder.course import load_course
+from autograder.course import load_course, parse_course
 from autograder.grading import submissions as subs
 from autograder.grading.gradebook import Gradebook
 from autograder.grading.outputs import write_all
@@ -192,10 +193,10 @@ def course_with_a_hidden_check(tmp_path):
     at = text.index(anchor)
     end = text.index("[[topic]]", at)
     (root / "course.toml").write_text(text[:end] + HIDDEN_CHECK.lstrip("\n") + "\n" + text[end:], encoding="utf-8")
-    hidden = root / "autograder" / "checks" / "hidden"
-    hidden.mkdir(exist_ok=True)
-    (hidden / "__init__.py").write_text("")
-    (hidden / f"test_{MODULE}.py").write_text("def test_one_hot_secret_property(probe, rng):\n    pass\n")
+    hidden = parse_course(tomllib.loads(text), root).topic(MODULE).hidden_check_module
+    hidden.parent.mkdir(exist_ok=True)
+    (hidden.parent / "__init__.py").write_text("")
+    hidden.write_text("def test_one_hot_secret_property(probe, rng):\n    pass\n")
     return root
 
 
@@ -213,8 +214,8 @@ def test_the_release_has_no_solutions_and_no_hidden_checks(course_with_a_hidden_
     release(target, root=course_with_a_hidden_check)
     assert not (target / "solutions").exists()
     assert not (target / "autograder" / "checks" / "hidden").exists()
-    assert (target / "exercises" / f"{MODULE}.py").exists() and (target / "autograder" / "checks" /
-                                                                 f"test_{MODULE}.py").exists()
+    assert (target / "exercises" / f"{MODULE}.py").exists()
+    assert load_course(target / "course.toml").topic(MODULE).check_module.exists()
     released_map = (target / "course.toml").read_text(encoding="utf-8")
     assert "test_one_hot_secret_property" not in released_map
     assert strip_hidden(released_map) == released_map

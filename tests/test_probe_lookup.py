@@ -7,15 +7,15 @@ import importlib
 import pytest
 
 from autograder.course import load_course
-from autograder.engine import probing
+from autograder.engine import verdict
 from autograder.engine.client import Submission
 from autograder.engine.inprocess import InProcessSubmission
 from autograder.engine.warm import Zygote
 from autograder.outcomes import NotAttempted, SubmissionError
-from autograder.run import CHECKS_DIR
 from tests.conftest import submission_with
 
 DELETED = "`PREDICTED_TRACES` is not defined in e08_tf_function.py (was it deleted or renamed?)"
+E08 = load_course().topic("e08")
 
 
 def _probes_named_in(path) -> set[str]:
@@ -31,15 +31,13 @@ def _probes_named_in(path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("topic", [topic.module for topic in load_course().topics])
+@pytest.mark.parametrize("topic", load_course().topics, ids=lambda topic: topic.module)
 def test_every_probe_named_by_a_check_exists(topic):
-    paths = [path for path in (CHECKS_DIR / f"test_{topic}.py", CHECKS_DIR / "hidden" / f"test_{topic}.py")
-             if path.exists()]
-    named = set().union(*(_probes_named_in(path) for path in paths))
-    assert named, f"no probe calls found in the checks of {topic}"
-    probes = importlib.import_module(f"autograder.probes.{topic}")
+    named = set().union(*(_probes_named_in(path) for path in topic.check_modules(include_hidden=True)))
+    assert named, f"no probe calls found in the checks of {topic.module}"
+    probes = importlib.import_module(topic.probe_module)
     missing = sorted(name for name in named if not callable(getattr(probes, name, None)))
-    assert not missing, f"checks of {topic} call probes that autograder/probes/{topic}.py lacks: {missing}"
+    assert not missing, f"checks of {topic.module} call probes that {topic.probe_module} lacks: {missing}"
 
 
 def test_the_probe_scan_sees_every_form_of_probe_call():
@@ -56,13 +54,13 @@ def deleted_name(tmp_path_factory):
 
 def _expect_not_defined(submission):
     with pytest.raises(NotAttempted) as outcome:
-        submission.probe("e08_tf_function", "predicted_traces")
+        submission.probe(E08, "predicted_traces")
     assert outcome.value.message == DELETED
 
 
 def _expect_course_bug(submission):
     with pytest.raises(SubmissionError) as outcome:
-        submission.probe("e08_tf_function", "no_such_probe")
+        submission.probe(E08, "no_such_probe")
     assert "bug in the course" in outcome.value.message and "no_such_probe" in outcome.value.message
     assert "your code changes" not in outcome.value.message
 
@@ -75,7 +73,7 @@ def test_a_deleted_name_is_not_defined_in_a_cold_worker(deleted_name):
 
 
 def test_a_deleted_name_is_not_defined_in_a_warm_worker(deleted_name):
-    with Zygote() as zygote, Submission(deleted_name, worker_factory=zygote.worker) as submission:
+    with Zygote([E08.probe_module]) as zygote, Submission(deleted_name, worker_factory=zygote.worker) as submission:
         submission.begin_check(120)
         _expect_not_defined(submission)
         _expect_course_bug(submission)
@@ -84,7 +82,7 @@ def test_a_deleted_name_is_not_defined_in_a_warm_worker(deleted_name):
 def test_a_deleted_name_is_not_defined_in_a_notebook():
     submission = InProcessSubmission({})
     with pytest.raises(NotAttempted) as outcome:
-        submission.probe("e08_tf_function", "predicted_traces")
+        submission.probe(E08, "predicted_traces")
     assert "`PREDICTED_TRACES` is not defined in this notebook" in outcome.value.message
     _expect_course_bug(submission)
 
@@ -103,10 +101,10 @@ def _attribute_error(owner, name) -> AttributeError:
 
 def test_a_missing_attribute_of_a_made_object_is_named_without_blame():
     module = type(importlib)("e03_models")
-    assert probing.missing_name(_attribute_error(module, "MLP"), module, "e03_models.py") == (
+    assert verdict.missing_name(_attribute_error(module, "MLP"), module, "e03_models.py") == (
         "not_attempted", "`MLP` is not defined in e03_models.py (was it deleted or renamed?)")
-    status, message = probing.missing_name(_attribute_error(_Layer(), "kernel"), module, "e03_models.py")
+    status, message = verdict.missing_name(_attribute_error(_Layer(), "kernel"), module, "e03_models.py")
     assert status == "failed" and "`kernel`" in message and "_Layer" in message
-    assert probing.missing_name(ValueError("x"), module, "e03_models.py") is None
+    assert verdict.missing_name(ValueError("x"), module, "e03_models.py") is None
     # A probe that runs without the submission has only the course to blame.
-    assert probing.missing_name(_attribute_error(_Layer(), "kernel"), None, "e03_models.py") is None
+    assert verdict.missing_name(_attribute_error(_Layer(), "kernel"), None, "e03_models.py") is None

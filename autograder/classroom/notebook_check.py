@@ -23,43 +23,29 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pytest
-
-from autograder.course import Check, Course, Topic, default_language, load_course
+from autograder.course import Check, Course, Topic, load_course
 from autograder.engine.inprocess import InProcessSubmission
-from autograder.report import UI, readable
-from autograder.run import CHECKS_DIR, RunResult, run_checks
+from autograder.i18n import checked_language, language, using
+from autograder.report import UI
+from autograder.run import RunResult, run_checks
+from autograder.texts import MARKS, check_title, status_label
+from autograder.texts import UI as SHARED
 
 _language: str | None = None
 
-MARKS = {"passed": ("✔", "#1a7f37"), "failed": ("✘", "#cf222e"), "not_attempted": ("…", "#9a6700"),
-         "error": ("!", "#cf222e"), "timeout": ("⏱", "#cf222e")}
-MORE_HINTS = {"en": "More hints", "zh": "更多提示"}
 
 
 def set_language(lang: str) -> None:
     """Show every later check's messages and hints in `lang` ("en" or "zh")."""
     global _language
-    if lang not in UI:
-        raise ValueError(f"the languages are {', '.join(UI)}")
-    _language = lang
-
-
-class _KernelSubmission:
-    """A pytest plugin that makes the checks probe `namespace` in this process."""
-
-    def __init__(self, namespace: dict):
-        self.submission = InProcessSubmission(namespace)
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_course_submission(self, config):
-        return self.submission
+    _language = checked_language(lang)
 
 
 def check_file(check: Check) -> Path:
-    """The pytest module of a check: hidden checks live in checks/hidden/ (left out of the
-    student release)."""
-    return (CHECKS_DIR / "hidden" if check.hidden else CHECKS_DIR) / f"test_{load_course().topic(check.topic).module}.py"
+    """The pytest module of a check: hidden checks live in the topic's hidden module (left
+    out of the student release)."""
+    topic = load_course().topic(check.topic)
+    return topic.hidden_check_module if check.hidden else topic.check_module
 
 
 def selected_checks(topic: Topic, exercise: str | None = None, include_hidden: bool = False) -> list[Check]:
@@ -80,10 +66,11 @@ def run_in_namespace(namespace: dict, topic: str, exercise: str | None = None, *
     course = load_course()
     topic_ = course.topic(topic)
     checks = selected_checks(topic_, exercise, include_hidden)
+    submission = InProcessSubmission(namespace)
     if not checks:
-        return RunResult(submission="this notebook", seed=seed)
-    return run_checks(Path("this notebook"), [topic_], only=[check.name for check in checks], seed=seed,
-                      include_hidden=include_hidden, plugins=(_KernelSubmission(namespace),))
+        return RunResult(submission=submission.label, seed=seed)
+    return run_checks(None, [topic_], submission=submission, only=[check.name for check in checks], seed=seed,
+                      include_hidden=include_hidden)
 
 
 @contextlib.contextmanager
@@ -157,35 +144,36 @@ class Feedback:
                                                max=self.run.max_score)
 
     def __repr__(self) -> str:
-        ui = UI[self.lang]
+        ui, shared = UI[self.lang], SHARED[self.lang]
         lines = [self.title]
         for result in self.run.checks:
-            lines.append(f"  {MARKS[result.status][0]} {result.exercise}: {readable(result.name, result.exercise)} "
-                         f"({ui[result.status]}, {result.points}/{result.max_points})")
+            lines.append(f"  {MARKS[result.status][0]} {result.exercise}: "
+                         f"{check_title(result.name, result.exercise, self.lang)} "
+                         f"({status_label(result.status, self.lang)}, {result.points}/{result.max_points})")
             if result.status != "passed":
                 lines.append(f"      {result.message}")
             hints = self._hints(result)
             if hints:
-                lines.append(f"      {ui['hint']}: {hints[0]}")
+                lines.append(f"      {shared['hint']}: {hints[0]}")
         lines.append(self._summary() if self.run.checks else ui["no_checks"].format(topics=self.title))
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        ui = UI[self.lang]
+        ui, shared = UI[self.lang], SHARED[self.lang]
         rows = []
         for result in self.run.checks:
             mark, colour = MARKS[result.status]
             row = (f'<li style="margin:0.3em 0"><span style="color:{colour};font-weight:bold">{mark}</span> '
-                   f"<b>{html.escape(result.exercise)}</b>: {html.escape(readable(result.name, result.exercise))} "
-                   f'<span style="color:#57606a">({ui[result.status]}, {result.points}/{result.max_points})</span>')
+                   f"<b>{html.escape(result.exercise)}</b>: {html.escape(check_title(result.name, result.exercise, self.lang))} "
+                   f'<span style="color:#57606a">({status_label(result.status, self.lang)}, {result.points}/{result.max_points})</span>')
             if result.status != "passed":
                 row += f'<div style="color:{colour};margin-left:1.4em">{_code(result.message)}</div>'
             hints = self._hints(result)
             if hints:
-                row += f'<div style="color:#0550ae;margin-left:1.4em">{ui["hint"]}: {_code(hints[0])}</div>'
+                row += f'<div style="color:#0550ae;margin-left:1.4em">{shared["hint"]}: {_code(hints[0])}</div>'
                 if len(hints) > 1:
                     more = "".join(f"<li>{_code(hint)}</li>" for hint in hints[1:])
-                    row += (f'<details style="margin-left:1.4em;color:#0550ae"><summary>{MORE_HINTS[self.lang]}'
+                    row += (f'<details style="margin-left:1.4em;color:#0550ae"><summary>{shared["more_hints"]}'
                             f"</summary><ol start=2>{more}</ol></details>")
             rows.append(row + "</li>")
         summary = self._summary() if self.run.checks else ui["no_checks"].format(topics=self.title)
@@ -198,10 +186,10 @@ class Feedback:
 
 def _feedback(namespace: dict, topic: str, exercise: str | None, lang: str | None, include_hidden: bool) -> Feedback:
     course = load_course()
-    lang = lang or _language or default_language()
+    lang = lang or _language or language()
     topic_ = course.topic(topic)
     title = f"{topic_.id} · {topic_.title[lang]}" + (f" · {exercise}" if exercise else "")
-    with _quiet_output() as log:
+    with _quiet_output() as log, using(lang):  # the checks word their messages in `lang`
         run = run_in_namespace(namespace, topic_.id, exercise, include_hidden=include_hidden)
     return Feedback(run, course, lang, title, log.getvalue())
 

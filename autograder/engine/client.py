@@ -2,7 +2,7 @@
 
     submission = Submission(Path("exercises"))
     submission.begin_check(seconds=20)
-    out = submission.probe("e01_tensors", "standardize", x=np.ones((3, 2)))
+    out = submission.probe(course.topic("e01"), "standardize", x=np.ones((3, 2)))
 
 A worker that raises, exits, hangs past the check's time limit or crashes fails the
 probe it was running, with a message saying so; the next probe gets a fresh worker.
@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 
 from autograder import COURSE_ROOT
-from autograder.engine import boundary, protocol, sandbox
-from autograder.outcomes import CheckOutcome, Incorrect, NotAttempted, SubmissionError, SubmissionTimeout
+from autograder.engine import boundary, protocol, sandbox, verdict
+from autograder.engine.interface import ProbeTarget
+from autograder.outcomes import CheckOutcome, SubmissionError, SubmissionTimeout
 
 STARTUP_SECONDS = 180.0  # importing TensorFlow; not charged to any check
 DEFAULT_CHECK_SECONDS = 60.0
@@ -225,11 +226,13 @@ def make_scratch() -> Path:
 
 
 class Submission:
-    """A submission folder, probed through one worker at a time (restarted after a death)."""
+    """A submission folder, probed through one worker at a time (restarted after a death):
+    the worker-backed `interface.ProbedSubmission`."""
 
     def __init__(self, folder: Path, timeout_scale: float = 1.0, worker_factory=Worker):
         """`worker_factory(home, submission_files_or_None)` makes a worker; anything with
         Worker's methods will do (a warm, forked worker, a sandboxed one)."""
+        self.label = str(folder)
         self.folder = Path(folder).resolve()
         self.timeout_scale = timeout_scale
         self.scratch = make_scratch()
@@ -251,14 +254,17 @@ class Submission:
         self._check_seconds = seconds * self.timeout_scale
         self._deadline = time.monotonic() + self._check_seconds
 
-    def probe(self, module: str, name: str, *, with_submission: bool = True, fresh: bool = False, **inputs):
-        """Run `autograder.probes.<module>.<name>(submission_module, **inputs)` in the worker
-        and return its plain-data result, or raise the outcome that ends the check.
+    def probe(self, target: ProbeTarget, name: str, *, with_submission: bool = True, fresh: bool = False,
+              **inputs):
+        """Run the probe `name` of `target.probe_module` on the submission module
+        `target.module` in the worker and return its plain-data result, or raise the
+        outcome that ends the check.
 
         `with_submission=False` passes `sub=None` and imports nothing of the submission;
         `fresh=True` runs the probe in a new worker process used for this call only (for
         "in a new process" checks: resuming a run, loading an export without its classes).
         """
+        module = target.module
         if with_submission and module in self._broken_modules:
             raise self._broken_modules[module]
         worker = self._fresh_worker(with_submission) if fresh else self._shared_worker()
@@ -267,8 +273,8 @@ class Submission:
             if with_submission and module not in worker.imported:
                 self._import(worker, module)
             request_id, folder = worker.new_request_folder()
-            request = {"op": "probe", "module": module, "probe": name, "with_submission": with_submission,
-                       "inputs": protocol.encode(inputs, folder)}
+            request = {"op": "probe", "module": module, "probes": target.probe_module, "probe": name,
+                       "with_submission": with_submission, "inputs": protocol.encode(inputs, folder)}
             response = self._call(worker, request, request_id, f"`{name}`")
             try:
                 return self._outcome(response, folder.parent / "out")
@@ -325,16 +331,7 @@ class Submission:
                 return protocol.decode(response.get("value"), out_folder)
             except boundary.Refused as refused:
                 raise SubmissionError(f"the answer of your code was refused: {refused}") from None
-        if status == "failed":
-            raise Incorrect(message)
-        if status in ("not_attempted", "missing"):
-            raise NotAttempted(message)
-        if status in ("error", "import_error"):
-            raise SubmissionError(message)
-        # A probe that fails outside the submission's frames: a bug in the course, or a
-        # submission that patched the grader or a library it relies on.
-        raise SubmissionError(f"the grader's probe failed ({message}); if your code changes the autograder, "
-                              "NumPy or TensorFlow internals, that is why")
+        raise verdict.outcome(str(status), message)
 
     def close(self) -> None:
         if self._worker is not None:

@@ -3,20 +3,14 @@
 Inside a Jupyter kernel there is no other way to reach the student's code than the
 kernel's own namespace, so the checks run in-process there (design principle 3: this
 mode is for feedback; nbgrader, which grades in the kernel anyway, uses it too).
-`InProcessSubmission` has the methods of `client.Submission` that the checks use, and
-keeps parity with the worker: inputs and outputs still pass through `protocol`'s
-encode/decode, and errors map to the same outcomes as in `worker.py`:
-
-    ProbeFailure                      -> Incorrect (failed)
-    NotImplementedError from a blank  -> NotAttempted
-    a name the notebook never defined -> NotAttempted
-    anything else raised in your code -> SubmissionError (error)
-
-There is no time limit (nothing can stop a running cell but the user) and no fresh
-process: `fresh` and `clean` probes run here too.
+`InProcessSubmission` implements the submission interface (`interface.py`) and keeps
+parity with the worker: inputs and outputs still pass through `protocol`'s encode/decode,
+and errors are judged by the same rules (`verdict.py`); a name the notebook never defined
+is not attempted. There is no time limit (nothing can stop a running cell but the user) and
+no fresh process: `fresh` and `clean` probes run here too.
 
     submission = InProcessSubmission(globals())
-    submission.probe("e01_tensors", "standardize", x=np.ones((3, 2)), dtype="float32")
+    submission.probe(course.topic("e01"), "standardize", x=np.ones((3, 2)), dtype="float32")
 """
 from __future__ import annotations
 
@@ -28,14 +22,16 @@ import traceback
 import types
 from pathlib import Path
 
-from autograder import COURSE_ROOT
-from autograder.engine import protocol
-from autograder.engine.probing import MESSAGES, CourseBug, ProbeFailure, find_probe, missing_name
-from autograder.engine.worker import _BLANK, _describe_error
-from autograder.outcomes import Incorrect, NotAttempted, SubmissionError
+from autograder.engine import protocol, verdict
+from autograder.engine.interface import ProbeTarget
+from autograder.engine.probing import CourseBug, find_probe
+from autograder.outcomes import NotAttempted, SubmissionError
 
 _LIBRARY_FOLDERS = tuple({os.path.realpath(p) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
                          | {str(Path(__file__).resolve().parents[1]) + os.sep})
+
+NOT_DEFINED = ("`{name}` is not defined in this notebook yet (was it deleted or renamed?): run the cell that "
+               "defines it, and the cells above it, first")
 
 
 class NotDefined(AttributeError):
@@ -54,7 +50,7 @@ class NamespaceModule(types.ModuleType):
         try:
             return self.__dict__["_namespace"][attribute]
         except KeyError:
-            raise NotDefined(MESSAGES["not_defined_in_notebook"].format(name=attribute)) from None
+            raise NotDefined(NOT_DEFINED.format(name=attribute)) from None
 
 
 def _user_frames(error: BaseException) -> list[traceback.FrameSummary]:
@@ -63,28 +59,13 @@ def _user_frames(error: BaseException) -> list[traceback.FrameSummary]:
             if not os.path.realpath(frame.filename).startswith(_LIBRARY_FOLDERS)]
 
 
-class _NamespaceFiles:
-    """What `worker._describe_error` needs to point at the line in the student's code."""
-
-    @staticmethod
-    def frames(error: BaseException) -> list[traceback.FrameSummary]:
-        frames = _user_frames(error)
-        for frame in frames:  # ipykernel names cells /tmp/ipykernel_<pid>/<hash>.py
-            if "ipykernel_" in frame.filename:
-                frame.filename = "a notebook cell"
-        return frames
-
-
-def is_blank(error: BaseException) -> bool:
-    """An untouched blank: `raise NotImplementedError` in the student's code (directly, or
-    reported by TensorFlow as "in user code" from inside a graph)."""
-    if not isinstance(error, NotImplementedError):
-        return False
-    frames = traceback.extract_tb(error.__traceback__)
-    user = _user_frames(error)
-    if user and frames and user[-1] == frames[-1]:
-        return bool(_BLANK.match(frames[-1].line or ""))
-    return "raise NotImplementedError" in str(error)
+def _shown_frames(error: BaseException) -> list[traceback.FrameSummary]:
+    """The notebook's frames as the student should read them."""
+    frames = _user_frames(error)
+    for frame in frames:  # ipykernel names cells /tmp/ipykernel_<pid>/<hash>.py
+        if "ipykernel_" in frame.filename:
+            frame.filename = "a notebook cell"
+    return frames
 
 
 @contextlib.contextmanager
@@ -106,11 +87,13 @@ def _process_streams():
 
 
 class InProcessSubmission:
-    """Probes a namespace in this process; a drop-in for `client.Submission` in the checks."""
+    """Probes a namespace in this process (an `interface.ProbedSubmission`)."""
+
+    label = "this notebook"
+    scratch = None  # the checks write to pytest's tmp_path
 
     def __init__(self, namespace: dict):
         self.namespace = namespace
-        self.folder = COURSE_ROOT  # only for messages; nothing is read from it
 
     def start(self) -> None:
         pass
@@ -121,36 +104,32 @@ class InProcessSubmission:
     def close(self) -> None:
         pass
 
-    def probe(self, module: str, name: str, *, with_submission: bool = True, fresh: bool = False, **inputs):
-        """Run `autograder.probes.<module>.<name>(namespace_as_module, **inputs)` here and
-        return its plain-data result, or raise the outcome that ends the check."""
+    def probe(self, target: ProbeTarget, name: str, *, with_submission: bool = True, fresh: bool = False,
+              **inputs):
+        """Run the probe `name` of `target` on the namespace (as a module) here and return
+        its plain-data result, or raise the outcome that ends the check."""
         try:
-            probe = find_probe(module, name)
+            probe = find_probe(target.probe_module, name)
         except CourseBug as bug:
             raise SubmissionError(str(bug)) from None
-        sub = NamespaceModule(module, self.namespace) if with_submission else None
+        sub = NamespaceModule(target.module, self.namespace) if with_submission else None
         with tempfile.TemporaryDirectory(prefix="tf-course-nb-") as exchange:
             folder = Path(exchange)
             inputs = protocol.decode(protocol.encode(inputs, folder), folder)  # what a worker would receive
             try:
                 with _process_streams():
                     value = probe(sub, **inputs)
-            except ProbeFailure as failure:
-                raise Incorrect(str(failure)) from None
             except NotDefined as missing:
                 raise NotAttempted(str(missing)) from None
             except KeyboardInterrupt:
                 raise  # the student pressed stop
             except BaseException as error:
-                if is_blank(error):
-                    raise NotAttempted("this exercise still raises NotImplementedError") from None
-                if _user_frames(error) or isinstance(error, SystemExit):
-                    raise SubmissionError(_describe_error(error, _NamespaceFiles())) from None
-                missing = missing_name(error, sub, f"{module}.py")
-                if missing is not None:  # an object the notebook made lacks what the check needs
-                    raise (NotAttempted if missing[0] == "not_attempted" else Incorrect)(missing[1]) from None
-                raise RuntimeError(f"internal error in the grader's probe {name}: "
-                                   f"{type(error).__name__}: {error}") from error
+                status, message = verdict.judge(error, frames=_user_frames(error), shown=_shown_frames(error),
+                                                sub=sub, file=f"{target.module}.py", origin="")
+                if status == "probe_error":  # in a kernel, most likely the course's own bug
+                    raise RuntimeError(f"internal error in the grader's probe {name}: "
+                                       f"{type(error).__name__}: {error}") from error
+                raise verdict.outcome(status, message) from None
             try:
                 return protocol.decode(protocol.encode(value, folder), folder)
             except protocol.UnsupportedValue as unsupported:

@@ -1,7 +1,7 @@
 """A warm worker for watch mode: TensorFlow is imported once, in a zygote process, and each
 re-check gets a fresh worker forked from it, ready in milliseconds instead of seconds.
 
-    zygote = Zygote()                                    # imports TensorFlow in the background
+    zygote = Zygote(preload=[t.probe_module for t in topics])  # imports TensorFlow in the background
     with Submission(folder, worker_factory=zygote.worker) as submission:
         ...                                              # same probes, same outcomes
     zygote.close()
@@ -25,7 +25,6 @@ import argparse
 import importlib
 import json
 import os
-import pkgutil
 import select
 import shutil
 import signal
@@ -55,14 +54,17 @@ class Zygote:
     """The trusted side of the zygote process. Thread-safe: a watch session may cancel a
     re-check (kill its worker) from its keyboard thread."""
 
-    def __init__(self):
+    def __init__(self, preload: list[str] | tuple[str, ...] = ()):
+        """`preload`: more modules for the zygote to import (the probe modules the checks
+        will use; the engine never decides them), so that no child pays for them."""
         self.home = Path(tempfile.mkdtemp(prefix="tf-course-zygote-"))
         self.log_path = self.home / "zygote.log"
         self._socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = {**client._worker_environment(), "OPENBLAS_NUM_THREADS": "1"}
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-P", "-m", "autograder.engine.warm", "--control", str(theirs.fileno())],
+                [sys.executable, "-P", "-m", "autograder.engine.warm", "--control", str(theirs.fileno()),
+                 *(f"--preload={name}" for name in preload)],
                 cwd=self.home, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 pass_fds=(theirs.fileno(),), start_new_session=True)
         theirs.close()
@@ -263,13 +265,12 @@ class WarmWorker(client.WorkerPipes):
 
 
 # -- the zygote process -------------------------------------------------------------------
-def _preload() -> None:
+def _preload(extra: list[str]) -> None:
     for name in PRELOAD:
         importlib.import_module(name)
-    import autograder.probes as probes  # trusted code; imported here so children need not
-    for info in pkgutil.iter_modules(probes.__path__):
+    for name in extra:  # trusted code (the probes): imported here so children need not
         try:
-            importlib.import_module(f"autograder.probes.{info.name}")
+            importlib.import_module(name)
         except Exception:  # a broken probe module fails in the child, where the check sees it
             traceback.print_exc()
 
@@ -315,10 +316,11 @@ def _run_child(request: dict, fds: list[int]) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--control", type=int, required=True)
+    parser.add_argument("--preload", action="append", default=[])
     args = parser.parse_args(argv)
     control = socket.socket(fileno=args.control)
     started = time.monotonic()
-    _preload()
+    _preload(args.preload)
     control.send(json.dumps({"status": "ready", "threads": _thread_count(),
                              "seconds": round(time.monotonic() - started, 3)}).encode())
     children: set[int] = set()

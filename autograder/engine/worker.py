@@ -10,16 +10,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import re
 import signal
 import sys
 import traceback
 from pathlib import Path
 
-from autograder.engine import errortext, protocol
-from autograder.engine.probing import CourseBug, ProbeFailure, find_probe, missing_name
-
-_BLANK = re.compile(r"^\s*raise\s+NotImplementedError\b")
+from autograder.engine import errortext, protocol, verdict
+from autograder.engine.probing import CourseBug, find_probe
 
 
 class _SubmissionFiles:
@@ -62,20 +59,13 @@ class _SubmissionFiles:
         return [frame for frame in traceback.extract_tb(error.__traceback__)
                 if os.path.isabs(frame.filename) and os.path.realpath(frame.filename).startswith(folder + os.sep)]
 
+    @property
+    def origin(self) -> str | None:
+        """What TensorFlow's "in user code" message names for these files (verdict.is_blank)."""
+        return None if self.folder is None else str(self.folder.resolve())
+
     def is_blank(self, error: BaseException) -> bool:
-        """An untouched blank: `raise NotImplementedError` written in a submission file
-        (directly, or reported by TensorFlow as "in user code" from inside a graph)."""
-        if not isinstance(error, NotImplementedError):
-            return False
-        frames = self.frames(error)
-        if frames and frames[-1] == traceback.extract_tb(error.__traceback__)[-1]:
-            return bool(_BLANK.match(frames[-1].line or ""))
-        text = str(error)
-        return self.folder is not None and str(self.folder.resolve()) in text and "raise NotImplementedError" in text
-
-
-def _describe_error(error: BaseException, files: _SubmissionFiles) -> str:
-    return errortext.describe(error, files.frames(error))
+        return verdict.is_blank(error, self.frames(error), self.origin)
 
 
 def _import(files: _SubmissionFiles, module: str) -> dict:
@@ -94,24 +84,20 @@ def _import(files: _SubmissionFiles, module: str) -> dict:
 def _probe(files: _SubmissionFiles, request: dict, exchange: Path) -> dict:
     module, name = request["module"], request["probe"]
     try:
-        probe = find_probe(module, name)
+        probe = find_probe(request["probes"], name)
     except CourseBug as bug:
         return {"status": "error", "message": str(bug)}
     inputs = protocol.decode(request.get("inputs", {}), exchange / "in")
     sub = files.load(module) if request.get("with_submission", True) else None
     try:
         value = probe(sub, **inputs)
-    except ProbeFailure as failure:
-        return {"status": "failed", "message": str(failure)}
     except BaseException as error:
-        if files.is_blank(error):
-            return {"status": "not_attempted", "message": "this exercise still raises NotImplementedError"}
-        submission_involved = bool(files.frames(error)) or isinstance(error, (SystemExit, KeyboardInterrupt))
-        missing = None if submission_involved else missing_name(error, sub, f"{module}.py")
-        if missing is not None:
-            return {"status": missing[0], "message": missing[1]}
-        return {"status": "error" if submission_involved else "probe_error",
-                "message": _describe_error(error, files), "traceback": traceback.format_exc(limit=-12)}
+        status, message = verdict.judge(error, frames=files.frames(error), sub=sub, file=f"{module}.py",
+                                        origin=files.origin)
+        answer = {"status": status, "message": message}
+        if status in ("error", "probe_error"):
+            answer["traceback"] = traceback.format_exc(limit=-12)
+        return answer
     try:
         (exchange / "out").mkdir(exist_ok=True)
         return {"status": "ok", "value": protocol.encode(value, exchange / "out")}

@@ -36,7 +36,6 @@ from autograder.grading.gradebook import Gradebook
 from autograder.grading.child import JOB_ENV
 from autograder.grading.submissions import Found, discover, materialize
 from autograder.grading.tampering import scan_sources
-from autograder.run import CHECKS_DIR
 
 STARTUP_ALLOWANCE_S = 120.0  # TensorFlow imports of the grader's workers, per submission
 SUBMISSION_MEMORY = 6 * sandbox.GiB   # all workers of one submission together (a cgroup, where there is one)
@@ -106,7 +105,7 @@ def gradable_checks(topics: list[Topic]) -> list[Check]:
     """The checks `grade` runs: those of topics whose check module exists (topics are
     added over time), hidden ones included when their code is present."""
     return [check for topic in topics for check in topic.checks
-            if check.hidden or (CHECKS_DIR / f"test_{topic.module}.py").exists()]
+            if check.hidden or topic.check_module.exists()]
 
 
 def _policy(options: Options, number: int, box: Containment | None = None) -> sandbox.Policy:

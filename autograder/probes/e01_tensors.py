@@ -2,7 +2,8 @@
 import numpy as np
 import tensorflow as tf
 
-from autograder.engine.probing import ProbeFailure, as_array, dtype_name, type_name
+from autograder.i18n import N_, _
+from autograder.probes.kit import ProbeFailure, as_array, dtype_name, type_name
 
 
 def describe(sub, value, dtype):
@@ -22,8 +23,11 @@ def describe(sub, value, dtype):
 
 def _three(result):
     if not isinstance(result, tuple) or len(result) != 3:
-        raise ProbeFailure(f"describe must return a tuple (shape, dtype, value); it returned {type_name(result)}"
-                           + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else ""))
+        if isinstance(result, (tuple, list)):
+            raise ProbeFailure(_("describe must return a tuple (shape, dtype, value); it returned a {kind} of length "
+                                 "{length}", kind=type_name(result), length=len(result)))
+        raise ProbeFailure(_("describe must return a tuple (shape, dtype, value); it returned {kind}",
+                             kind=type_name(result)))
     return result
 
 
@@ -72,8 +76,8 @@ def one_hot_in_graph(sub, label_sets, depth):
     return {"values": [as_array(out, "one_hot") for out in outputs], "dtypes": [dtype_name(out) for out in outputs]}
 
 
-UNKNOWN_ROWS = "an unknown number of rows"
-UNKNOWN_SHAPE = "labels of unknown shape"
+UNKNOWN_ROWS = N_("an unknown number of rows")
+UNKNOWN_SHAPE = N_("labels of unknown shape")
 
 
 def _in_graph(graph_fn, name, unknown, *arrays):
@@ -85,8 +89,9 @@ def _in_graph(graph_fn, name, unknown, *arrays):
     except Exception as error:
         first = str(error).strip().splitlines()
         reason = first[-1] if first else type(error).__name__
-        raise ProbeFailure(
-            f"{name} works eagerly but fails inside tf.function with {unknown} "
-            f"({type(error).__name__}: {reason.strip()[:300]}). Inside a graph a tensor is symbolic: it has no "
-            "value yet, so there is no .numpy(), NumPy functions and indexing cannot take it, and a Python loop "
-            "over rows cannot run when their number is None. Use TensorFlow ops and broadcasting.") from None
+        raise ProbeFailure(_(
+            "{name} works eagerly but fails inside tf.function with {unknown} ({error}). Inside a graph a tensor "
+            "is symbolic: it has no value yet, so there is no .numpy(), NumPy functions and indexing cannot take "
+            "it, and a Python loop over rows cannot run when their number is None. Use TensorFlow ops and "
+            "broadcasting.", name=name, unknown=_(unknown),
+            error=f"{type(error).__name__}: {reason.strip()[:300]}")) from None

@@ -10,7 +10,7 @@ import contextlib
 import numpy as np
 import tensorflow as tf
 
-from autograder.engine.probing import ProbeFailure, as_array, type_name
+from autograder.probes.kit import ProbeFailure, as_array, type_name
 
 # f(x) for coefficients c (float32 constants). The checks hold the matching derivatives.
 FUNCTIONS = {

@@ -7,7 +7,7 @@ specifications on their own side.
 import numpy as np
 import tensorflow as tf
 
-from autograder.engine.probing import ProbeFailure, as_array, type_name
+from autograder.probes.kit import ProbeFailure, as_array, type_name
 
 STATE_IN_CALL = "add new elements of state"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from autograder.engine.probing import ProbeFailure, as_array, dtype_name, type_name
+from autograder.probes.kit import ProbeFailure, as_array, dtype_name, type_name
 
 TF_FUNCTION_VARIABLES = (
     "a tf.function created variables after its first call (\"tf.function only supports singleton "

@@ -8,7 +8,7 @@ the model was ever given, to see whether the submission predicts batch by batch.
 import numpy as np
 import tensorflow as tf
 
-from autograder.engine.probing import ProbeFailure, as_array, type_name
+from autograder.probes.kit import ProbeFailure, as_array, type_name
 
 # Every evaluate() call made in this worker: a metric that is never reset carries these over.
 _EVALUATED = {"correct": 0, "count": 0}

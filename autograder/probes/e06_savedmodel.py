@@ -12,7 +12,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from autograder.engine.probing import ProbeFailure, as_array, type_name
+from autograder.probes.kit import ProbeFailure, as_array, type_name
 
 
 class _GraderModel(tf.keras.Model):

@@ -2,7 +2,7 @@
 import numpy as np
 import tensorflow as tf
 
-from autograder.engine.probing import ProbeFailure, as_array, dtype_name, type_name
+from autograder.probes.kit import ProbeFailure, as_array, dtype_name, type_name
 
 
 def embedding_lookup(sub, matrix, ids, as_tensor):

@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.protobuf import saved_model_pb2
 
-from autograder.engine.probing import ProbeFailure, as_array, dtype_name, type_name
+from autograder.probes.kit import ProbeFailure, as_array, dtype_name, type_name
 
 # The notes' call sequence (section 9), as (kind, value); the checks describe the same calls.
 NOTES_SEQUENCE = [("int32", 1), ("int32", 2), ("numpy_int32", 2), ("float32", 0.1), ("float32", 0.2),

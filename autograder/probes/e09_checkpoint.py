@@ -13,7 +13,7 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.protobuf import trackable_object_graph_pb2
 
-from autograder.engine.probing import ProbeFailure, as_array, type_name
+from autograder.probes.kit import ProbeFailure, as_array, type_name
 
 
 def _model(weights, built=True):

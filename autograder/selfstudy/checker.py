@@ -23,16 +23,11 @@ from autograder.run import CheckResult, RunResult, run_checks
 from autograder.selfstudy.state import Progress, checks_of, fingerprint
 
 
-class _Lend:
-    """A pytest plugin lending the run our prepared Submission (plugin.py's hook), and
-    able to stop the run after the check in progress."""
+class _Stopper:
+    """A pytest plugin able to stop the run after the check in progress."""
 
-    def __init__(self, submission: Submission):
-        self.submission = submission
+    def __init__(self):
         self.session = None
-
-    def pytest_course_submission(self, config):
-        return self.submission
 
     def pytest_sessionstart(self, session):
         self.session = session
@@ -45,17 +40,6 @@ class _Lend:
     def stop(self) -> None:
         if self.session is not None:
             self.session.shouldstop = "the watch session cancelled this run"
-
-
-class _LentSubmission(Submission):
-    """The pytest run closes the Submission it was lent; removing its scratch folder and
-    ending its worker waits until the result is on screen (`Checker.prepare`)."""
-
-    def close(self) -> None:
-        pass
-
-    def close_now(self) -> None:
-        Submission.close(self)
 
 
 def _refresh_files(folder: Path, submission: Submission) -> None:
@@ -81,12 +65,12 @@ class Checker:
         self.zygote = None
         if warm:
             from autograder.engine.warm import Zygote
-            self.zygote = Zygote()  # imports TensorFlow in the background from now on
+            self.zygote = Zygote(self._probe_modules)  # imports TensorFlow in the background from now on
         self._lock = threading.Lock()
         self._standby: tuple[Submission, list] | None = None
         self._running: list = []    # the workers of the run in progress
-        self._lend: _Lend | None = None
-        self._used: list[_LentSubmission] = []  # runs over, to be cleaned up when idle
+        self._stopper: _Stopper | None = None
+        self._used: list[Submission] = []  # runs over; closed once the result is on screen (prepare)
         self._cancelled = False
 
     @property
@@ -102,20 +86,20 @@ class Checker:
         with self._lock:
             self._cancelled = False
         stamps = {topic.id: fingerprint(self.folder, topic)}  # before the files are copied
-        plugins = ()
+        submission, plugins = None, ()
         if self.zygote is not None:
             submission, workers = self._take_standby()
             self._used.append(submission)
-            lend = _Lend(submission)
+            stopper = _Stopper()
             with self._lock:
-                self._running, self._lend = workers, lend
-            plugins = (lend,)
+                self._running, self._stopper = workers, stopper
+            plugins = (stopper,)
         try:
-            run = run_checks(self.folder, [topic], only=only, seed=self.seed, timeout_scale=self.timeout_scale,
-                             plugins=plugins)
+            run = run_checks(self.folder, [topic], submission=submission, only=only, seed=self.seed,
+                             timeout_scale=self.timeout_scale, plugins=plugins)
         finally:
             with self._lock:
-                self._running, self._lend = [], None
+                self._running, self._stopper = [], None
         with self._lock:
             if self._cancelled:
                 return None
@@ -142,7 +126,7 @@ class Checker:
         """Fork the next run's worker now (call it once the result is on screen): the next
         save then finds a worker that has already run its first TensorFlow op."""
         while self._used:
-            self._used.pop().close_now()
+            self._used.pop().close()
         if self.zygote is not None and self._standby is None:
             self._standby = self._prepare()
 
@@ -151,8 +135,8 @@ class Checker:
         with self._lock:
             self._cancelled = True
             workers = list(self._running)
-            if self._lend is not None:
-                self._lend.stop()  # no further check starts
+            if self._stopper is not None:
+                self._stopper.stop()  # no further check starts
         for worker in workers:
             worker.kill()
 
@@ -168,7 +152,7 @@ class Checker:
                 workers.append(worker)
             return worker
 
-        submission = _LentSubmission(self.folder, timeout_scale=self.timeout_scale, worker_factory=factory)
+        submission = Submission(self.folder, timeout_scale=self.timeout_scale, worker_factory=factory)
         submission.start()  # forks now (when the zygote is ready): idle until the next save
         return submission, workers
 
@@ -179,7 +163,7 @@ class Checker:
             from autograder.engine.warm import Zygote
 
             self.zygote.close()
-            self.zygote = Zygote()
+            self.zygote = Zygote(self._probe_modules)
         return self.zygote
 
     def _take_standby(self) -> tuple[Submission, list]:
@@ -189,11 +173,15 @@ class Checker:
         _refresh_files(self.folder, standby[0])  # copied when it was prepared: today's now
         return standby
 
+    @property
+    def _probe_modules(self) -> list[str]:
+        return [topic.probe_module for topic in self.course.topics]
+
     def close(self) -> None:
         while self._used:
-            self._used.pop().close_now()
+            self._used.pop().close()
         if self._standby is not None:
-            self._standby[0].close_now()
+            self._standby[0].close()
             self._standby = None
         if self.zygote is not None:
             self.zygote.close()

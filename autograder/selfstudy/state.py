@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import COURSE_ROOT
 from autograder.course import COURSE_MAP, Course, Exercise, Topic
+from autograder.i18n import LANGUAGES
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -36,8 +36,7 @@ def checks_of(exercise: Exercise):
 
 def checkable(topic: Topic) -> bool:
     """A topic whose checks exist yet (others are still being written)."""
-    has_module = (COURSE_ROOT / "autograder" / "checks" / f"test_{topic.module}.py").exists()
-    return has_module and any(checks_of(exercise) for exercise in topic.exercises)
+    return topic.check_module.exists() and any(checks_of(exercise) for exercise in topic.exercises)
 
 
 def exercises_of(course: Course) -> list[Exercise]:
@@ -49,8 +48,7 @@ def exercises_of(course: Course) -> list[Exercise]:
 def fingerprint(folder: Path, topic: Topic) -> str:
     """What a result of `topic` depends on: the student's file and the grader's files."""
     digest = hashlib.sha256()
-    for path in (folder / topic.file, COURSE_ROOT / "autograder" / "checks" / f"test_{topic.module}.py",
-                 COURSE_ROOT / "autograder" / "probes" / f"{topic.module}.py", COURSE_MAP):
+    for path in (folder / topic.file, topic.check_module, topic.probe_file, COURSE_MAP):
         digest.update(path.name.encode())
         try:
             digest.update(hashlib.sha256(path.read_bytes()).digest())
@@ -94,6 +92,8 @@ class Progress:
         self.results: dict[str, dict] = data.get("results", {})
         self.hints: dict[str, int] = data.get("hints", {})   # check id -> tiers shown
         self.current: str | None = data.get("current")
+        # the learner's language (`python -m autograder language`), None until chosen
+        self.language: str | None = data.get("language") if data.get("language") in LANGUAGES else None
 
     @classmethod
     def load(cls, folder: Path) -> "Progress":
@@ -103,7 +103,8 @@ class Progress:
             return cls(folder)
 
     def save(self) -> None:
-        data = {"version": _VERSION, "current": self.current, "results": self.results, "hints": self.hints}
+        data = {"version": _VERSION, "current": self.current, "results": self.results, "hints": self.hints,
+                "language": self.language}
         temporary = self.path.with_name(self.path.name + ".tmp")
         temporary.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
         os.replace(temporary, self.path)  # never a half-written file
