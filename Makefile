@@ -8,7 +8,7 @@ INSTALLED   := $(VENV)/.installed
 SUBMISSION  ?= exercises
 TOPICS      ?=
 # Debian packages the tests use (installed when missing and we are root).
-SYSTEM_PACKAGES ?= tmux bubblewrap chromium chromium-driver
+SYSTEM_PACKAGES ?= tmux bubblewrap chromium chromium-driver postgresql
 
 .PHONY: setup system-deps grading-setup catalogues check test test-fast test-slow benchmark generate lab watch progress
 

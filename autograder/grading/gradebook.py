@@ -4,10 +4,13 @@
     run = book.start_run(seed=1234, topics=["e01"], jobs=2, sandbox={...})
     book.record(run, "alice", files_hash, results, duration_s=12.3)   # one transaction
 
-SQLite by default; any SQLAlchemy URL (e.g. postgresql://...) for a shared one. A
-submission's results are written in one transaction together with the hash of its files
-and the run (and so the seed) that produced them: a grader killed at any moment leaves
-each submission either fully graded or untouched.
+SQLite by default; PostgreSQL (`postgresql://USER@HOST/DB`, through psycopg 3) for one
+shared by several grading clients; any SQLAlchemy URL. A submission's results are written
+in one transaction together with the hash of its files and the run (and so the seed) that
+produced them: a grader killed at any moment leaves each submission either fully graded
+or untouched. Two clients grading the same class at once serialise on the submission's
+row (created if missing without a race, then locked `FOR UPDATE`), so a submission is
+never counted twice; the schema is created, or migrated, on first use under a lock.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import (JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine, delete,
                         event, inspect, select, text)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 
@@ -91,10 +95,22 @@ class Graded:
     sandbox: dict = field(default_factory=dict)      # the layers the grade was made under (its run's)
 
 
+SCHEMA_LOCK = 0x7466636F  # a PostgreSQL advisory lock id: one client creates or migrates the schema at a time
+
+
+def engine_url(url: str) -> str:
+    """`postgresql://...` means psycopg 3 (SQLAlchemy would pick psycopg2, not installed)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
 class Gradebook:
     def __init__(self, url: str):
         self.url = url
-        self.engine = create_engine(url)
+        sqlite_wait = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}  # another client writing
+        self.engine = create_engine(engine_url(url), **sqlite_wait)
         if self.engine.dialect.name == "sqlite":
             @event.listens_for(self.engine, "connect")
             def _pragmas(connection, _):
@@ -103,15 +119,18 @@ class Gradebook:
                 cursor.execute("PRAGMA journal_mode=WAL")     # readers never block the writer
                 cursor.execute("PRAGMA synchronous=FULL")     # a commit survives a power cut
                 cursor.close()
-        Base.metadata.create_all(self.engine)
-        self._add_missing_columns()
+        with self.engine.begin() as connection:
+            if self.engine.dialect.name == "postgresql":  # two clients starting at once: one creates
+                connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": SCHEMA_LOCK})
+            Base.metadata.create_all(connection)
+            self._add_missing_columns(connection)
 
-    def _add_missing_columns(self) -> None:
+    @staticmethod
+    def _add_missing_columns(connection) -> None:
         """A gradebook written before a column existed gets it (empty), so a rerun resumes it."""
-        present = {column["name"] for column in inspect(self.engine).get_columns("submissions")}
+        present = {column["name"] for column in inspect(connection).get_columns("submissions")}
         if "flags" not in present:
-            with self.engine.begin() as connection:
-                connection.execute(text("ALTER TABLE submissions ADD COLUMN flags JSON"))
+            connection.execute(text("ALTER TABLE submissions ADD COLUMN flags JSON"))
 
     def start_run(self, seed: int, topics: list[str], jobs: int, sandbox: dict) -> int:
         with Session(self.engine) as session, session.begin():
@@ -137,14 +156,10 @@ class Gradebook:
         """Store a submission's results in one transaction. Results of other checks stay
         unless the files changed (then the old ones are stale and go)."""
         with Session(self.engine) as session, session.begin():
-            row = session.scalar(select(Student).where(Student.student == student))
-            if row is None:
-                row = Student(student=student, files_hash=files_hash, run_id=run_id, duration_s=duration_s)
-                session.add(row)
-                session.flush()
-            elif row.files_hash != files_hash:
+            row, created = self._locked_row(session, student, files_hash, run_id, duration_s)
+            if not created and row.files_hash != files_hash:
                 session.execute(delete(Result).where(Result.submission_id == row.id))
-            else:
+            elif not created:
                 replaced = [result["id"] for result in results]
                 session.execute(delete(Result).where(Result.submission_id == row.id, Result.check_id.in_(replaced)))
             row.files_hash, row.run_id, row.graded_at = files_hash, run_id, _now()
@@ -154,6 +169,25 @@ class Gradebook:
                 name=result["name"], status=result["status"], points=int(result["points"]),
                 max_points=int(result["max_points"]), message=result["message"],
                 duration_s=float(result["duration_s"]), run_id=run_id) for result in results)
+
+    def _locked_row(self, session: Session, student: str, files_hash: str, run_id: int,
+                    duration_s: float) -> tuple[Student, bool]:
+        """The submission's row, created if missing (an insert that cannot race another
+        client's) and locked until the transaction ends; True if this call created it."""
+        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(self.engine.dialect.name)
+        if insert is not None:
+            values = {"student": student, "files_hash": files_hash, "run_id": run_id, "duration_s": duration_s,
+                      "graded_at": _now(), "notes": "", "flags": []}
+            created = session.execute(insert(Student).values(**values).on_conflict_do_nothing(
+                index_elements=["student"]).returning(Student.id)).first() is not None
+        else:  # another database: the unique constraint still refuses a second row
+            created = session.scalar(select(Student.id).where(Student.student == student)) is None
+            if created:
+                session.add(Student(student=student, files_hash=files_hash, run_id=run_id, duration_s=duration_s))
+                session.flush()
+        row = session.scalar(select(Student).where(Student.student == student).with_for_update()
+                             .execution_options(populate_existing=True))
+        return row, created
 
     def graded(self) -> list[Graded]:
         """Every graded submission with its results (plain dicts, ordered by check id)."""
