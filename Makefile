@@ -33,14 +33,14 @@ system-deps:
 # stay readable by others; the checkout and autograder/ stay listable (0755: Python's import
 # system lists the folders on its path), and everything else in them (solutions/, .git,
 # tests/, the checks, notebooks, ...) is o-rwx.
-ALLOWED_TO_WORKERS := .venv autograder autograder/__init__.py autograder/i18n.py autograder/locale autograder/engine autograder/probes data
+ALLOWED_TO_WORKERS := .venv autograder autograder/__init__.py autograder/i18n.py autograder/outcomes.py autograder/locale autograder/engine autograder/probes data
 grading-setup:
 	@if [ "$$(id -u)" = 0 ]; then \
 	  for entry in .[!.]* * autograder/* autograder/.[!.]*; do \
 	    [ -e "$$entry" ] || continue; \
 	    case " $(ALLOWED_TO_WORKERS) " in *" $$entry "*) ;; *) chmod -R o-rwx "$$entry";; esac; \
 	  done; \
-	  chmod -R o+rX .venv autograder/__init__.py autograder/i18n.py autograder/locale autograder/engine autograder/probes $$( [ -d data ] && echo data); \
+	  chmod -R o+rX .venv autograder/__init__.py autograder/i18n.py autograder/outcomes.py autograder/locale autograder/engine autograder/probes $$( [ -d data ] && echo data); \
 	  chmod 0755 . autograder; \
 	fi
 

@@ -137,7 +137,7 @@ def scratch_dir(submission, tmp_path):
         yield tmp_path
         return
     path = Path(tempfile.mkdtemp(prefix="check-", dir=scratch))
-    sandbox.hand_over(sandbox.current(), path)
+    sandbox.hand_over(getattr(submission, "policy", sandbox.Policy()), path)
     yield path
     shutil.rmtree(path, ignore_errors=True)
 

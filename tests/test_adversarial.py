@@ -23,6 +23,8 @@ from autograder import COURSE_ROOT
 from autograder.course import load_course
 from autograder.engine import boundary, protocol, sandbox
 from autograder.grading import batch as batch_module
+from autograder.grading import executor as executor_module
+from autograder.grading.executor import Outcome
 from autograder.grading.gradebook import Gradebook
 from tests.conftest import SOLUTIONS, run_check
 
@@ -80,23 +82,23 @@ def _batch(tmp_path: Path) -> batch_module.Batch:
     return batch_module.Batch(options)
 
 
-def _job(grader: batch_module.Batch, student: str, messages: dict[str, str]) -> batch_module._Job:
-    work = grader.out / ".work" / student
-    work.mkdir(parents=True)
+def _job(grader: batch_module.Batch, student: str, messages: dict[str, str]):
     checks = [{"id": c.id, "topic": c.topic, "exercise": c.exercise, "name": c.name, "status": "error",
                "points": 0, "max_points": c.points, "message": messages.get(c.name, "boom"), "duration_s": 0.1}
               for c in grader.checks]
-    (work / "result.json").write_text(json.dumps({"checks": checks}))  # as the child writes it (ASCII escapes)
-    found = batch_module.Found(student, work, "hash-" + student)
-    return batch_module._Job(found=found, work=work, unreadable={}, topics=["e01"], missing={"e01"}, started=1.0)
+    report = json.loads(json.dumps({"checks": checks}))  # as the child writes it (ASCII escapes) and it is read
+    found = batch_module.Found(student, grader.out, "hash-" + student)
+    job = batch_module._Job(found=found, unreadable={}, topics=["e01"], missing={"e01"})
+    return job, Outcome(report=report, timed_out=False, duration_s=1.0)
 
 
 def test_a_lone_surrogate_in_a_message_fails_nothing_and_is_stored_escaped(tmp_path):
     grader = _batch(tmp_path)
     run = grader.book.start_run(1, ["e01"], 1, {})
     name = grader.checks[0].name
-    grader._finish(_job(grader, "hostile", {name: "\ud800 broken \x1b[2J"}), run)
-    grader._finish(_job(grader, "honest", {}), run)
+    for student, messages in (("hostile", {name: "\ud800 broken \x1b[2J"}), ("honest", {})):
+        job, outcome = _job(grader, student, messages)
+        grader._finish(job, run, outcome)
     graded = {g.student: g for g in grader.book.graded()}
     assert set(graded) == {"hostile", "honest"} and grader.failed == []
     message = next(r["message"] for r in graded["hostile"].results if r["name"] == name)
@@ -117,7 +119,8 @@ def test_a_submission_whose_record_fails_is_marked_and_regraded_next_run(tmp_pat
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(Gradebook, "record", failing_once)
-    grader._finish(_job(grader, "unlucky", {}), run)
+    job, outcome = _job(grader, "unlucky", {})
+    grader._finish(job, run, outcome)
     assert grader.failed == ["unlucky"]
     row = grader.book.graded()[0]
     assert row.student == "unlucky" and {r["status"] for r in row.results} == {"error"}
@@ -200,7 +203,8 @@ def test_grade_refuses_to_start_without_bubblewrap_unless_told_weak_sandbox(tmp_
 def test_the_layers_of_each_grade_reach_the_summary(tmp_path):
     grader = _batch(tmp_path)
     run = grader.book.start_run(1, ["e01"], 1, {"bubblewrap": "off: not installed", "unprivileged user": "on: uid 5"})
-    grader._finish(_job(grader, "alice", {}), run)
+    job, outcome = _job(grader, "alice", {})
+    grader._finish(job, run, outcome)
     from autograder.grading import outputs
 
     outputs.write_all(grader.book, grader.out, load_course())
@@ -235,27 +239,37 @@ def test_correct_code_in_any_style_is_not_flagged(path):
 
 
 # -- item 9: every temporary folder of a grade is the run's own -----------------------------------
-def test_the_grader_child_gets_a_tmpdir_of_its_own_inside_the_output_folder(tmp_path, monkeypatch):
+@pytest.mark.parametrize("workers", ["warm", "cold"])
+def test_the_grader_child_gets_a_tmpdir_of_its_own_inside_the_output_folder(tmp_path, monkeypatch, workers):
     grader = _batch(tmp_path)
+    grader.options.warm = workers == "warm"
     started = {}
 
     def popen(command, **kwargs):
         started.update(kwargs, args=command)
         raise RuntimeError("not started in this test")
 
-    monkeypatch.setattr(batch_module.subprocess, "Popen", popen)
+    monkeypatch.setattr(executor_module.subprocess, "Popen", popen)
+    monkeypatch.setattr(executor_module._SLOTS, "take", lambda: _FakeZygote())
+    monkeypatch.setattr(executor_module._SLOTS, "give_back", lambda zygote: None)
     (tmp_path / "subs" / "alice").mkdir()
     found = batch_module.discover(tmp_path / "subs")[0]
-    job = grader._prepare(found, {"e01"}, 0)
+    job = grader._prepare(found, {"e01"})
     job.topics = ["e01"]
     with pytest.raises(RuntimeError, match="not started"):
-        grader._start(job)
+        executor_module.grade_here(grader._task(job))
     tmpdir = Path(started["env"]["TMPDIR"])
     assert tmpdir.is_relative_to(grader.out) and tmpdir.stat().st_uid == os.geteuid()
     assert str(grader.out) not in " ".join(started.get("args", [])), "a path of the output folder in a command line"
-    if job.box is not None:
-        job.box.end()
+    assert bool(started["pass_fds"]) == grader.options.warm  # the warm parent's socket, and nothing else
     grader.book.close()
+
+
+class _FakeZygote:
+    newroot = Path("/nonexistent")
+
+    def share(self) -> int:
+        return os.open(os.devnull, os.O_RDONLY)
 
 
 # -- item 3: nothing of a submission outlives it ---------------------------------------------------

@@ -38,8 +38,8 @@ class WorkerTimedOut(Exception):
     pass
 
 
-def _worker_environment(policy: sandbox.Policy | None = None, home: Path | None = None) -> dict[str, str]:
-    env = sandbox.environment(policy or sandbox.current(), home)
+def _worker_environment(policy: sandbox.Policy, home: Path | None = None) -> dict[str, str]:
+    env = sandbox.environment(policy, home)
     env.update({
         "PYTHONPATH": str(COURSE_ROOT),
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -55,14 +55,14 @@ class WorkerPipes:
     exchange folder and a log. Subclasses start the process (`Worker`: a cold one;
     `warm.WarmWorker`: forked from a zygote) and say how to learn its exit code."""
 
-    def __init__(self, home: Path, submission: Path | None):
+    def __init__(self, home: Path, submission: Path | None, policy: sandbox.Policy = sandbox.Policy()):
         # The trusted side may run as root and the worker as another uid: it never opens a
         # path inside a folder the worker can write. `home` (the worker's, handed over) is
         # created just now, in a folder only we can write; so is the exchange folder, which
         # stays ours; the log is an anonymous file we hold by descriptor.
         self.home = home
         self.submission = submission
-        self.policy = sandbox.current()  # `grade` asks for every layer; `check` gets limits and timeouts
+        self.policy = policy  # `grade` asks for every layer; `check` gets limits and timeouts
         boundary.make_private_folder(home)
         self.exchange = boundary.make_private_folder(home.with_name(home.name + "-exchange"), 0o711)
         self.log = tempfile.TemporaryFile(dir=home.parent)
@@ -158,8 +158,8 @@ class WorkerPipes:
 class Worker(WorkerPipes):
     """A cold worker process, with its own scratch folder as working directory."""
 
-    def __init__(self, home: Path, submission: Path | None):
-        super().__init__(home, submission)
+    def __init__(self, home: Path, submission: Path | None, policy: sandbox.Policy = sandbox.Policy()):
+        super().__init__(home, submission, policy)
         req_read, self._requests = os.pipe()
         self._responses, resp_write = os.pipe()
         command = [sys.executable, "-P", "-m", "autograder.engine.worker",
@@ -229,15 +229,18 @@ class Submission:
     """A submission folder, probed through one worker at a time (restarted after a death):
     the worker-backed `interface.ProbedSubmission`."""
 
-    def __init__(self, folder: Path, timeout_scale: float = 1.0, worker_factory=Worker):
+    def __init__(self, folder: Path, timeout_scale: float = 1.0, worker_factory=None,
+                 policy: sandbox.Policy = sandbox.Policy()):
         """`worker_factory(home, submission_files_or_None)` makes a worker; anything with
-        Worker's methods will do (a warm, forked worker, a sandboxed one)."""
+        Worker's methods will do (a warm, forked worker: `Zygote.workers(policy)`); by
+        default a cold `Worker` under `policy` (the sandbox its runner chose)."""
+        self.policy = policy
         self.label = str(folder)
         self.folder = Path(folder).resolve()
         self.timeout_scale = timeout_scale
         self.scratch = make_scratch()
         self.files = copy_submission(self.folder, self.scratch)
-        self._make_worker = worker_factory
+        self._make_worker = worker_factory or (lambda home, files: Worker(home, files, policy))
         self._workers = itertools.count()
         self._worker: Worker | None = None
         self._broken_modules: dict[str, CheckOutcome] = {}

@@ -20,9 +20,15 @@ Each layer is applied where the machine allows it, and `describe()` says which a
             checks), of other submissions or of the output folder; its own PID namespace;
             size-limited /tmp and /dev/shm.
 
-The policy travels to the process that spawns workers in the environment variable
-`AUTOGRADER_SANDBOX` (JSON), so `grade` can switch layers on for the pytest process it
-starts. Without it (`check`, a student's machine) only the limits and timeouts apply.
+The runner that chooses a policy passes it down as an argument (`Submission(policy=...)`,
+`Worker(..., policy)`). Only where it must cross into a new process does it travel as
+JSON: in the environment variable `AUTOGRADER_SANDBOX`, read once by that process's entry
+point (`grade`'s grader child, the `check` command), and in a warm parent's fork request.
+Without it (`check`, a student's machine) only the limits and timeouts apply.
+
+A warm child (engine/warm.py) gets the same layers without an exec: engine/jail.py builds
+bubblewrap's allow-list in the forked child; `decide()` says, in the trusted parent,
+which layers a worker under the policy gets on this machine, cold or warm alike.
 """
 from __future__ import annotations
 
@@ -39,6 +45,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from autograder import COURSE_ROOT
+from autograder.i18n import LANGUAGE_VARIABLE
 
 ENV_VAR = "AUTOGRADER_SANDBOX"
 GiB = 1 << 30
@@ -49,7 +56,7 @@ BASE_UID = 100000
 UIDS_PER_BATCH = 4096
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
-_PR_SET_PDEATHSIG = 1
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -81,10 +88,6 @@ class Policy:
         return cls(**{**fields, **overrides})
 
 
-def current() -> Policy:
-    return Policy.from_env()
-
-
 def _is_root() -> bool:
     return os.geteuid() == 0
 
@@ -108,12 +111,21 @@ def _write(path: str, text: str) -> None:
         file.write(text)
 
 
-def preexec(policy: Policy):
-    """The function run in the child between fork and exec: limits, network, user."""
+def decide(policy: Policy) -> dict[str, bool]:
+    """Which layers a worker under `policy` gets on this machine, decided in the trusted
+    parent (a layer the machine lacks is left out, never fatal): {"user", "bwrap" (or the
+    warm jail, the same allow-list), "new_netns" (a network namespace without bwrap)}."""
     root = switches_user(policy)
     bwrap = policy.use_bwrap and bwrap_works(policy.uid if root else None)
-    # Decided here, in the parent: a layer the machine lacks is left out, never fatal.
-    new_netns = policy.isolate_network and not bwrap and _network_namespace_works()
+    return {"user": root, "bwrap": bwrap,
+            "new_netns": policy.isolate_network and not bwrap and _network_namespace_works()}
+
+
+def preexec(policy: Policy, layers: dict[str, bool] | None = None):
+    """The function run in the child between fork and exec (or, in a warm child, after the
+    jail): cgroups, network, limits, user. `layers`: `decide(policy)`, made by the parent."""
+    layers = layers or decide(policy)
+    root, new_netns = layers["user"], layers["new_netns"]
 
     def apply() -> None:
         for folder in (policy.cgroups or {}).values() if root else ():  # as root, before the switch
@@ -129,7 +141,7 @@ def preexec(policy: Policy):
             os.setgid(policy.uid)
             os.setuid(policy.uid)
         # After the uid change (which clears it): the worker dies when its parent does.
-        _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
     return apply
 
@@ -147,12 +159,13 @@ def enter_network_namespace() -> None:
         _write("/proc/self/gid_map", f"{gid} {gid} 1")
 
 
-def _worker_paths() -> list[Path]:
+def worker_paths() -> list[Path]:
     """The paths of the course a worker may read inside bubblewrap: an allow-list."""
     package = COURSE_ROOT / "autograder"
-    # i18n.py and locale/: a worker words its messages in the student's language.
-    readable = [Path(sys.prefix), package / "__init__.py", package / "i18n.py", package / "locale",
-                package / "engine", package / "probes"]
+    # i18n.py and locale/: a worker words its messages in the student's language;
+    # outcomes.py: the engine's verdict rules (engine/verdict.py) name its exceptions.
+    readable = [Path(sys.prefix), package / "__init__.py", package / "i18n.py", package / "outcomes.py",
+                package / "locale", package / "engine", package / "probes"]
     if (COURSE_ROOT / "data").is_dir():
         readable.append(COURSE_ROOT / "data")
     return readable
@@ -176,7 +189,7 @@ def wrap(policy: Policy, command: list[str], scratch: Path) -> list[str]:
             args += ["--ro-bind", str(target), str(target)]
     if policy.isolate_network:
         args.append("--unshare-net")
-    for path in _worker_paths():
+    for path in worker_paths():
         args += ["--ro-bind", str(path), str(path)]
     args += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch)]
     return args + ["--"] + command
@@ -211,7 +224,7 @@ def environment(policy: Policy, home: Path | None) -> dict[str, str]:
         env = dict(os.environ)  # a student's own run: their environment is theirs
         env.pop(ENV_VAR, None)
         return env
-    keep = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "VIRTUAL_ENV")
+    keep = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "VIRTUAL_ENV", LANGUAGE_VARIABLE)  # i18n: the chosen language
     env = {key: os.environ[key] for key in keep if key in os.environ}
     if home is not None:  # a home the sandbox user owns (and, in bubblewrap, can see)
         env.update({"HOME": str(home), "TMPDIR": str(home), "MPLCONFIGDIR": str(home),
@@ -292,9 +305,9 @@ def describe(policy: Policy) -> dict[str, str]:
 
 
 def exposed_to_workers() -> list[str]:
-    """Parts of the course outside the allow-list (`_worker_paths`) that another user can
+    """Parts of the course outside the allow-list (`worker_paths`) that another user can
     read or enter: what a worker without bubblewrap could see (.git, tests/, solutions/, ...)."""
-    allowed = {path.resolve() for path in _worker_paths()}
+    allowed = {path.resolve() for path in worker_paths()}
     exposed = []
     for folder in (COURSE_ROOT, COURSE_ROOT / "autograder"):
         for entry in sorted(folder.iterdir()):

@@ -18,11 +18,25 @@ OpenBLAS is told to use one thread (NumPy's import would otherwise start a pool)
 counts its threads (/proc/self/task) before every fork and refuses to fork if there is more
 than one; `Zygote.worker` then falls back to a cold `client.Worker`. tests/test_selfstudy.py
 stresses this with hundreds of forked re-checks.
+
+Under `grade`, the same zygote serves every submission of a grading slot (a local job or a
+Dask worker, grading/executor.py): `Zygote.workers(policy)` forks children that get every
+layer a cold worker gets (sandbox.decide): the submission's cgroups, bubblewrap's
+allow-list built by engine/jail.py in the child, no network, the limits and the
+submission's own uid, all before any submission code runs; a child keeps no descriptor
+of the zygote's but its pipes and log. The zygote itself never runs submission code, so
+the "clean" and "fresh" processes of a check come from a process no submission touched.
+A grader process of its own per submission talks to the slot's zygote through an
+inherited socket (`Zygote.attach`); answers carry the request's id, and `reset` ends the
+children a previous, killed grader left.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import importlib
+import itertools
 import json
 import os
 import select
@@ -38,12 +52,18 @@ import traceback
 from pathlib import Path
 
 from autograder.engine import protocol
-from autograder.engine import client, sandbox
+from autograder.engine import boundary, client, jail, sandbox
 from autograder.engine.client import STARTUP_SECONDS, WorkerDied, WorkerTimedOut
 
 _MESSAGE_BYTES = 1 << 20
 # Imported once in the zygote so that no child pays for them.
 PRELOAD = ("tensorflow", "keras", "autograder.engine.worker")
+
+
+def _request_ids():
+    """Ids no earlier grader of the same zygote used: its stale answers never match ours."""
+    prefix = os.urandom(6).hex()
+    return (f"{prefix}-{n}" for n in itertools.count())
 
 
 def _thread_count() -> int:
@@ -54,13 +74,16 @@ class Zygote:
     """The trusted side of the zygote process. Thread-safe: a watch session may cancel a
     re-check (kill its worker) from its keyboard thread."""
 
-    def __init__(self, preload: list[str] | tuple[str, ...] = ()):
+    def __init__(self, preload: list[str] | tuple[str, ...] = (), environment: sandbox.Policy = sandbox.Policy()):
         """`preload`: more modules for the zygote to import (the probe modules the checks
-        will use; the engine never decides them), so that no child pays for them."""
+        will use; the engine never decides them), so that no child pays for them.
+        `environment`: the policy whose worker environment the zygote gets (a grading
+        one: nothing of the grader's environment)."""
         self.home = Path(tempfile.mkdtemp(prefix="tf-course-zygote-"))
         self.log_path = self.home / "zygote.log"
+        self.newroot = boundary.make_private_folder(self.home / "newroot")  # a jail's mount point
         self._socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = {**client._worker_environment(), "OPENBLAS_NUM_THREADS": "1"}
+        env = {**client._worker_environment(environment), "OPENBLAS_NUM_THREADS": "1"}
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-P", "-m", "autograder.engine.warm", "--control", str(theirs.fileno()),
@@ -69,8 +92,31 @@ class Zygote:
                 pass_fds=(theirs.fileno(),), start_new_session=True)
         theirs.close()
         self._lock = threading.Lock()
+        self._ids = _request_ids()
         self._ready: dict | None = None
         self.unavailable: str | None = None  # why forking is off (then workers are cold)
+
+    @classmethod
+    def attach(cls, control: int, newroot: Path) -> "Zygote":
+        """The zygote of the process that started it and handed us `control` (its socket,
+        inherited): a grader process of its own per submission (grading/child.py). Ends
+        whatever children the previous grader left."""
+        zygote = cls.__new__(cls)
+        zygote.home, zygote.log_path, zygote.newroot, zygote.process = None, None, newroot, None
+        zygote._socket = socket.socket(fileno=control)
+        zygote._lock, zygote._ids = threading.Lock(), _request_ids()
+        zygote._ready, zygote.unavailable = {"attached": True}, None
+        zygote._request({"op": "reset"})
+        return zygote
+
+    def alive(self) -> bool:
+        return self.process is None or self.process.poll() is None
+
+    def share(self) -> int:
+        """A duplicate of the control socket for one grader process at a time (pass it with
+        `pass_fds`; it calls `Zygote.attach`). Close our copy of it once it is passed."""
+        self.ready()
+        return os.dup(self._socket.fileno())
 
     # -- the zygote's state -------------------------------------------------------------
     def ready(self, block: bool = True) -> bool:
@@ -92,23 +138,34 @@ class Zygote:
         return self.unavailable is None
 
     def worker(self, home: Path, submission: Path | None):
-        """A `Submission` worker factory: a forked child when the zygote works, else a cold
-        worker (also when the sandbox policy asks for more than limits and timeouts: a user
-        switch, bubblewrap or no network are set up at exec, which a fork skips)."""
-        policy = sandbox.current()
-        if self.unavailable is not None or self.process.poll() is not None or \
-                policy.uid is not None or policy.use_bwrap or policy.isolate_network:
-            return client.Worker(home, submission)
-        return WarmWorker(self, home, submission)
+        """A `Submission` worker factory under the default policy (limits and timeouts)."""
+        return self.workers(sandbox.Policy())(home, submission)
+
+    def workers(self, policy: sandbox.Policy):
+        """A `Submission` worker factory under `policy`: a forked child with every layer a
+        cold worker would get, or a cold worker when the zygote cannot fork, or when the
+        policy needs bubblewrap's allow-list and this machine cannot build it in a child."""
+        layers = sandbox.decide(policy)
+
+        def make(home: Path, submission: Path | None):
+            if self.unavailable is not None or not self.alive() or (layers["bwrap"] and not jail.available()):
+                return client.Worker(home, submission, policy)
+            return WarmWorker(self, home, submission, policy, layers)
+        return make
 
     # -- requests -----------------------------------------------------------------------
     def _request(self, message: dict, fds: list[int] = (), seconds: float = 30.0) -> dict:
         with self._lock:
+            message = {**message, "id": next(self._ids)}
             try:
                 socket.send_fds(self._socket, [json.dumps(message).encode()], list(fds))
             except OSError:
                 raise WorkerDied(f"the warm worker is gone ({self._describe()})") from None
-            return self._receive(time.monotonic() + seconds)
+            deadline = time.monotonic() + seconds
+            while True:  # an answer meant for a grader killed before it read it is dropped
+                answer = self._receive(deadline)
+                if answer.get("id") == message["id"]:
+                    return answer
 
     def _receive(self, deadline: float) -> dict:
         while not select.select([self._socket], [], [], max(0.0, deadline - time.monotonic()))[0]:
@@ -120,6 +177,8 @@ class Zygote:
         return json.loads(data)
 
     def _describe(self) -> str:
+        if self.process is None:
+            return "the grading slot's zygote closed its socket"
         code = self.process.poll()
         state = "running" if code is None else f"exit code {code}"
         try:
@@ -129,14 +188,14 @@ class Zygote:
         return f"zygote {state}" + (f"; its last output:\n{tail}" if tail else "")
 
     def spawn(self, home: Path, submission: Path | None, requests: int, responses: int, log: int,
-              exchange: Path) -> int:
+              exchange: Path, policy: sandbox.Policy, layers: dict[str, bool]) -> int:
         self.ready()
         if self.unavailable is not None:
             raise WorkerDied(self.unavailable)
-        policy = sandbox.current()
         answer = self._request({"op": "spawn", "exchange": str(exchange),
                                 "cwd": str(submission or home), "submission": str(submission) if submission else None,
-                                "env": client._worker_environment(policy, home), "policy": policy.to_env()},
+                                "env": client._worker_environment(policy, home), "policy": policy.to_env(),
+                                "layers": layers, "scratch": str(home.parent), "newroot": str(self.newroot)},
                                [requests, responses, log])
         if "pid" not in answer:
             raise WorkerDied(answer.get("error", "the warm worker refused to fork"))
@@ -150,6 +209,9 @@ class Zygote:
             return -signal.SIGKILL
 
     def close(self) -> None:
+        if self.process is None:  # attached: the zygote belongs to the process that started it
+            self._socket.close()
+            return
         try:
             self._socket.close()  # the zygote kills its remaining children and exits on EOF
             self.process.wait(timeout=10)
@@ -164,6 +226,23 @@ class Zygote:
 
     def __exit__(self, *exc):
         self.close()
+
+
+@contextlib.contextmanager
+def submission_of(folder: Path, preload: list[str], timeout_scale: float = 1.0,
+                  policy: sandbox.Policy = sandbox.Policy(), warm: bool = True):
+    """A `Submission` of `folder` whose workers (shared, fresh and clean) are forked from a
+    zygote started now, for one run of checks (`check`): TensorFlow is paid once, while
+    pytest collects. `warm=False`: cold workers."""
+    zygote = Zygote(preload=preload, environment=policy) if warm else None
+    submission = client.Submission(folder, timeout_scale=timeout_scale, policy=policy,
+                                   worker_factory=zygote.workers(policy) if zygote is not None else None)
+    try:
+        yield submission
+    finally:
+        submission.close()
+        if zygote is not None:
+            zygote.close()
 
 
 class _Child:
@@ -200,8 +279,10 @@ class _Child:
 class WarmWorker(client.WorkerPipes):
     """A forked worker with `client.Worker`'s interface (what `Submission` uses)."""
 
-    def __init__(self, zygote: Zygote, home: Path, submission: Path | None):
-        super().__init__(home, submission)
+    def __init__(self, zygote: Zygote, home: Path, submission: Path | None,
+                 policy: sandbox.Policy = sandbox.Policy(), layers: dict[str, bool] | None = None):
+        super().__init__(home, submission, policy)
+        self.layers = layers or sandbox.decide(policy)
         self.zygote = zygote
         self.process: _Child | None = None
         self._killed = False
@@ -214,7 +295,8 @@ class WarmWorker(client.WorkerPipes):
         self._responses, resp_write = os.pipe()
         try:
             self.process = _Child(self.zygote, self.zygote.spawn(
-                self.home, self.submission, req_read, resp_write, self.log.fileno(), self.exchange))
+                self.home, self.submission, req_read, resp_write, self.log.fileno(), self.exchange,
+                self.policy, self.layers))
         finally:
             os.close(req_read)
             os.close(resp_write)
@@ -284,6 +366,15 @@ def _warm_up() -> None:
     tf.function(lambda x: x + 1)(tf.constant(1.0)).numpy()
 
 
+def _keep_only(keep: set[int]) -> None:
+    """Close every descriptor but stdin/stdout/stderr and `keep` (a cold worker's exec gets
+    only those): nothing of the zygote's reaches submission code."""
+    low = 3
+    for fd in sorted(keep) + [os.sysconf("SC_OPEN_MAX")]:
+        os.closerange(low, fd)
+        low = fd + 1
+
+
 def _run_child(request: dict, fds: list[int]) -> None:
     """In the forked child: become a fresh worker (never returns)."""
     code = 70
@@ -291,13 +382,20 @@ def _run_child(request: dict, fds: list[int]) -> None:
         os.setsid()  # its own process group, killed as a whole
         os.dup2(fds[2], 1)  # the log: a file the trusted side holds, handed over as a descriptor
         os.dup2(fds[2], 2)
-        os.close(fds[2])
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        _keep_only({fds[0], fds[1]})
         # What a cold worker gets at exec: its environment (HOME, TMPDIR, ... in its scratch
-        # folder), and the sandbox's limits (CPU, address space, file size; dies with its parent).
+        # folder), bubblewrap's view (here: the jail), the submission's cgroups, no network,
+        # the limits (CPU, address space, file size, processes) and its uid; dies with its parent.
         os.environ.clear()
         os.environ.update(request["env"])
         tempfile.tempdir = None
-        sandbox.preexec(sandbox.Policy(**json.loads(request["policy"])))()
+        policy, layers = sandbox.Policy(**json.loads(request["policy"])), request["layers"]
+        if layers["bwrap"]:
+            jail.enter(policy, Path(request["scratch"]), Path(request["newroot"]))
+            policy = dataclasses.replace(policy, cgroups=None)  # joined by the jail, out of sight now
+        sandbox.preexec(policy, layers)()
         os.chdir(request["cwd"])
         if "numpy" in sys.modules:  # a fresh process would draw a fresh seed
             sys.modules["numpy"].random.seed()
@@ -333,7 +431,10 @@ def main(argv: list[str] | None = None) -> None:
         if not data:
             break
         request = json.loads(data)
-        if request["op"] == "spawn":
+        if request["op"] == "reset":  # a new grader: end what an earlier one left
+            _end_children(children)
+            answer = {}
+        elif request["op"] == "spawn":
             threads = _thread_count()
             if threads != 1:
                 answer = {"error": f"the warm worker has {threads} threads; forking it is not safe"}
@@ -357,15 +458,20 @@ def main(argv: list[str] | None = None) -> None:
             answer = {"pid": pid, "code": codes.get(pid, -signal.SIGKILL)}
         else:
             answer = {"error": f"unknown request {request['op']!r}"}
-        control.send(json.dumps(answer).encode())
-    for pid in children:  # the session ended: no child outlives it
+        control.send(json.dumps({**answer, "id": request.get("id")}).encode())
+    _end_children(children)  # the session ended: no child outlives it
+    os._exit(0)
+
+
+def _end_children(children: set[int]) -> None:
+    for pid in children:
         for kill in (os.killpg, os.kill):
             try:
                 kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
         os.waitpid(pid, 0)
-    os._exit(0)
+    children.clear()
 
 
 if __name__ == "__main__":

@@ -7,8 +7,11 @@
 user (so a worker without bubblewrap) can read; the environment is readable by us only.
 
 The checks (public and hidden) run here, trusted; the submission runs in sandboxed
-workers under the policy in the environment (engine/sandbox.py). The JSON appears only
-when complete (written to a temporary name, then renamed).
+workers under the policy in the environment (engine/sandbox.py), read once here and
+passed down. With a `zygote` in the job (an inherited socket of the grading slot's warm
+parent, grading/executor.py), every worker is forked from it with every layer of the
+policy; without one, workers are cold. The JSON appears only when complete (written to a
+temporary name, then renamed).
 """
 from __future__ import annotations
 
@@ -18,9 +21,10 @@ import os
 from pathlib import Path
 
 from autograder.course import load_course
+from autograder.engine import sandbox
+from autograder.engine.client import Submission
+from autograder.grading.executor import JOB_ENV
 from autograder.run import run_checks
-
-JOB_ENV = "AUTOGRADER_JOB"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout-scale", type=float, default=1.0)
     parser.add_argument("--from-env", action="store_true", help=f"read the job from ${JOB_ENV}")
     args = parser.parse_args(argv)
+    policy = sandbox.Policy.from_env()
+    os.environ.pop(sandbox.ENV_VAR, None)
+    spec = {}
     if args.from_env:
         spec = json.loads(os.environ.pop(JOB_ENV))
         args.topics, args.submission, args.json = spec["topics"], Path(spec["submission"]), Path(spec["json"])
@@ -39,8 +46,19 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.topics and args.submission and args.json and args.seed is not None):
         parser.error("topics, --submission, --json and --seed are needed (or --from-env)")
     course = load_course()
-    run = run_checks(args.submission, [course.topic(key) for key in args.topics], seed=args.seed,
-                     timeout_scale=args.timeout_scale, include_hidden=True)
+    zygote = None
+    if spec.get("zygote"):
+        from autograder.engine.warm import Zygote
+        zygote = Zygote.attach(int(spec["zygote"]["fd"]), Path(spec["zygote"]["newroot"]))
+    submission = Submission(args.submission, timeout_scale=args.timeout_scale, policy=policy,
+                            worker_factory=zygote.workers(policy) if zygote is not None else None)
+    try:
+        run = run_checks(args.submission, [course.topic(key) for key in args.topics], seed=args.seed,
+                         timeout_scale=args.timeout_scale, include_hidden=True, submission=submission)
+    finally:
+        submission.close()
+        if zygote is not None:
+            zygote.close()
     partial = args.json.with_suffix(".partial")
     partial.write_text(json.dumps(run.as_json()), encoding="utf-8")
     os.replace(partial, args.json)
