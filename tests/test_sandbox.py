@@ -58,27 +58,29 @@ def _fill(text: str, paths: dict[str, str]) -> str:
     return text
 
 
-@pytest.fixture(scope="module")
-def graded_class(tmp_path_factory):
-    """The batch runs once per session, even when pytest-xdist spreads these tests over
-    workers: the first one grades (under a lock), the others read its gradebook."""
+@pytest.fixture(scope="module", params=["warm", "cold"])
+def graded_class(request, tmp_path_factory):
+    """The batch runs once per session and kind of worker (forked from the slot's warm
+    parent, or cold), even when pytest-xdist spreads these tests over workers: the first
+    one grades (under a lock), the others read its gradebook."""
+    workers = request.param
     run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
     if run_id is None:
-        return _grade_the_class(tmp_path_factory.mktemp("adversarial"))
-    shared = tmp_path_factory.getbasetemp().parent / f"adversarial-{run_id}"
+        return _grade_the_class(workers)
+    shared = tmp_path_factory.getbasetemp().parent / f"adversarial-{workers}-{run_id}"
     shared.mkdir(exist_ok=True)
     with open(shared / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         summary = shared / "summary.json"
         if not summary.exists():
-            result = _grade_the_class(shared / "class")
+            result = _grade_the_class(workers)
             summary.write_text(json.dumps({**result, "out": str(result["out"]),
                                            "submissions": str(result["submissions"])}))
     result = json.loads(summary.read_text())
     return {**result, "out": Path(result["out"]), "submissions": Path(result["submissions"])}
 
 
-def _grade_the_class(_: Path) -> dict:
+def _grade_the_class(workers: str) -> dict:
     # Somewhere every sandbox uid may enter (pytest's basetemp is root's alone): their
     # scratch folders live under OUT/.work.
     root = Path(tempfile.mkdtemp(prefix="adversarial-class-"))
@@ -107,7 +109,7 @@ def _grade_the_class(_: Path) -> dict:
     (submissions / "non_utf8" / f"{MODULE}.py").write_bytes(
         reference.encode("utf-8") + b"\nGREETING = '\xff\xfe caf\xe9 in Latin-1'\n")
     command = [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out), "--jobs", "2",
-               "--topics", "e01", "--timeout-scale", "0.5", "--memory-gb", "3"]
+               "--topics", "e01", "--timeout-scale", "0.5", "--memory-gb", "3", "--workers", workers]
     if os.environ.get("SANDBOX_TEST_WITHOUT_BWRAP"):  # as on a machine without bubblewrap
         command.append("--no-bwrap")
     elif not _layer_on("bubblewrap"):
@@ -250,10 +252,12 @@ def one_hot(labels, depth):
 '''
 
 
-@pytest.fixture(scope="module", params=["bubblewrap", "without bubblewrap"])
+@pytest.fixture(scope="module", params=[("bubblewrap", "warm"), ("bubblewrap", "cold"),
+                                        ("without bubblewrap", "warm"), ("without bubblewrap", "cold")])
 def worker_report(request, tmp_path_factory):
-    """What a sandboxed worker can reach, with every layer and with all but bubblewrap."""
-    with_bwrap = request.param == "bubblewrap"
+    """What a sandboxed worker can reach, with every layer and with all but bubblewrap,
+    forked from a warm parent (bubblewrap's view built by engine/jail.py) or cold."""
+    with_bwrap, workers = request.param[0] == "bubblewrap", request.param[1]
     if with_bwrap and not _layer_on("bubblewrap"):
         pytest.skip(f"bubblewrap layer: {LAYERS['bubblewrap']}")
     folder = tmp_path_factory.mktemp("reporter") / "submission"
@@ -268,7 +272,7 @@ def worker_report(request, tmp_path_factory):
     old = os.environ.get(sandbox.ENV_VAR)
     os.environ[sandbox.ENV_VAR] = policy.to_env()
     try:
-        _, data, output = run_check(folder, "e01",
+        _, data, output = run_check(folder, "e01", extra=["--workers", workers],
                                     only=["test_one_hot_is_float32", "test_describe_shape_is_a_tuple_of_ints"])
     finally:
         listener.close()
