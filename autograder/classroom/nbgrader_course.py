@@ -15,6 +15,9 @@ solutions in place and nbgrader's cell metadata:
   (nbgrader gives zero to a test cell that writes to stderr);
 - the lesson's markdown cells are read-only.
 
+`--lang zh` writes the Chinese course: the same notebooks with their lesson text from the
+catalogues (autograder/lessons.py), and test cells that report in Chinese.
+
 Then the usual nbgrader commands work unchanged in DIR: `nbgrader generate_assignment`,
 `nbgrader autograde`, `nbgrader generate_feedback`. Topics come from the course map; a
 topic without a solution file or without checks is left out.
@@ -26,6 +29,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.course import Topic
+from autograder.i18n import N_, Texts
 from autograder.classroom.notebook_check import selected_checks
 from autograder.classroom.notebooks import defined_names, new_notebook, topic_cells, topics_with_solutions
 
@@ -59,17 +63,21 @@ def _metadata(grade_id: str, *, solution: bool = False, grade: bool = False, loc
     return data
 
 
-def test_cell_source(topic: Topic, exercise: str, points: int) -> str:
-    return (f"# Tests of `{exercise}` ({points} points): the course's checks, run on this notebook's code.\n"
-            "from autograder.classroom import grade\n"
-            f'grade("{topic.id}", "{exercise}")')
+TEST_CELL = Texts(comment=N_("Tests of `{exercise}` ({points} points): the course's checks, run on this "
+                               "notebook's code."))
 
 
-def course_notebook(topic: Topic) -> nbformat.NotebookNode:
+def test_cell_source(topic: Topic, exercise: str, points: int, lang: str = "en") -> str:
+    comment = TEST_CELL[lang]["comment"].format(exercise=exercise, points=points)
+    language = "" if lang == "en" else f', lang="{lang}"'   # the feedback in the course's language
+    return f'# {comment}\nfrom autograder.classroom import grade\ngrade("{topic.id}", "{exercise}"{language})'
+
+
+def course_notebook(topic: Topic, lang: str = "en") -> nbformat.NotebookNode:
     points = {exercise.name: sum(check.points for check in selected_checks(topic, exercise.name, include_hidden=True))
               for exercise in topic.exercises}
     cells = []
-    for index, item in enumerate(topic_cells(topic, with_solutions=True)):
+    for index, item in enumerate(topic_cells(topic, with_solutions=True, lang=lang)):
         cell = item.cell
         if item.role == "solution":
             names = "-".join(defined_names(cell.source)) or f"cell{index}"
@@ -77,7 +85,7 @@ def course_notebook(topic: Topic) -> nbformat.NotebookNode:
         elif item.role == "check":
             if not points[item.exercise]:
                 continue
-            cell = nbformat.v4.new_code_cell(test_cell_source(topic, item.exercise, points[item.exercise]))
+            cell = nbformat.v4.new_code_cell(test_cell_source(topic, item.exercise, points[item.exercise], lang))
             cell.metadata["nbgrader"] = _metadata(f"{topic.id}-{item.exercise}-tests", grade=True, locked=True,
                                                   points=points[item.exercise])
         elif item.role == "check_all":
@@ -104,8 +112,9 @@ def max_points(topic: Topic) -> int:
     return sum(check.points for check in selected_checks(topic, include_hidden=True))
 
 
-def build(directory: Path) -> list[Path]:
-    """Write the course into `directory` (created if needed); returns the files written."""
+def build(directory: Path, lang: str = "en") -> list[Path]:
+    """Write the course into `directory` (created if needed), its lesson text in `lang`;
+    returns the files written."""
     directory = Path(directory)
     topics = graded_topics()
     directory.mkdir(parents=True, exist_ok=True)
@@ -115,13 +124,13 @@ def build(directory: Path) -> list[Path]:
     for topic in topics:
         path = directory / "source" / topic.module / f"{topic.module}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(nbformat.writes(course_notebook(topic)) + "\n", encoding="utf-8")
+        path.write_text(nbformat.writes(course_notebook(topic, lang)) + "\n", encoding="utf-8")
         written.append(path)
     return written
 
 
-def main(directory: Path) -> int:
-    written = build(directory)
+def main(directory: Path, lang: str = "en") -> int:
+    written = build(directory, lang)
     for path in written:
         print(f"wrote {path}")
     topics = [path.parent.name for path in written[1:]]

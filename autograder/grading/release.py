@@ -8,7 +8,8 @@ there). It leaves out solutions/, the hidden checks (autograder/checks/hidden/, 
 entries in the course map), the course's own tests, benchmarks and the instructor's README.
 With `github_classroom`, it also writes GitHub Classroom's autograding workflow
 (platforms/classroom.py). Afterwards it verifies that no solution marker and no hidden
-check name made it in.
+check name made it in. `lang="zh"` releases the Chinese course: the lesson text of
+exercises/ and notebooks/ in Chinese (autograder/lessons.py), chosen for the students.
 """
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def student_file(name: str, course: Course) -> str:
     return text.replace("@TOPICS@", rows)
 
 
-def release(target: Path, root: Path = COURSE_ROOT, github_classroom: bool = False) -> list[Path]:
+def release(target: Path, root: Path = COURSE_ROOT, github_classroom: bool = False, lang: str = "en") -> list[Path]:
     target = Path(target)
     if target.exists() and any(target.iterdir()):
         raise SystemExit(f"{target} exists and is not empty")
@@ -69,12 +70,26 @@ def release(target: Path, root: Path = COURSE_ROOT, github_classroom: bool = Fal
     for name in ("README.md", "README.zh.md", "Makefile"):
         (target / name).write_text(student_file(name, released), encoding="utf-8")
         written.append(target / name)
+    if lang != "en":
+        _translate_lessons(target, lang)
     if github_classroom:
         from autograder.platforms.classroom import write_workflow
 
         written.append(write_workflow(target, released))
     _verify(target, root, course_map)
     return written
+
+
+def _translate_lessons(target: Path, lang: str) -> None:
+    """The lesson text of the released exercises/ and notebooks/ in `lang`, saved as the
+    students' choice (so that their locale does not switch it back on first use)."""
+    from autograder.selfstudy.language import save_choice, switch_course
+
+    failed = [outcome.path for outcome in switch_course(lang, target / "exercises", target / "notebooks")
+              if outcome.message not in ("switched", "unchanged")]
+    if failed:
+        raise RuntimeError(f"could not translate {', '.join(map(str, failed))}")
+    save_choice(target / "exercises", lang)
 
 
 def _verify(target: Path, root: Path, course_map: str) -> None:
