@@ -21,6 +21,7 @@ from pathlib import Path
 
 from autograder import COURSE_ROOT
 from autograder.course import default_language, load_course
+from autograder.engine import sandbox
 
 DEFAULT_SUBMISSION = COURSE_ROOT / "exercises"
 
@@ -153,7 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--db", help="SQLAlchemy URL of the gradebook (default: sqlite:///OUT/gradebook.db)")
     grade.add_argument("--timeout-scale", type=float, default=1.0, help="multiply every check's time limit")
     grade.add_argument("--submission-timeout", type=float, help="seconds for one whole submission")
-    grade.add_argument("--memory-gb", type=float, help="address-space limit of a worker (default 6)")
+    grade.add_argument("--memory-gb", type=float, help="address-space limit of a worker in GiB (default "
+                       f"{sandbox.Policy.memory_bytes / sandbox.GiB:g})")
     grade.add_argument("--cpu-seconds", type=int, help="CPU-time limit of a worker (default 1800)")
     grade.add_argument("--no-sandbox", action="store_true", help="only limits and timeouts (trusted code)")
     grade.add_argument("--no-bwrap", action="store_true",
@@ -181,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from autograder.selfstudy import add_commands  # watch, progress, hint, reset (self-study)
     add_commands(commands, add_submission_options)
+    from autograder import scaffold  # new-exercise, new-topic, todo (for the course's authors)
+    scaffold.add_commands(commands)
     return parser
 
 

@@ -111,8 +111,13 @@ class Topic:
 
     @property
     def alternatives_file(self) -> Path:
-        """Correct solutions in other styles that must pass (tests/test_alternatives.py)."""
+        """A correct submission written differently that must pass (tests/test_alternatives.py)."""
         return self.root / "tests" / "alternatives" / self.file
+
+    @property
+    def alternatives_files(self) -> list[Path]:
+        """Its alternatives file, and the one in the style of the notes' handbook."""
+        return [self.alternatives_file, self.root / "tests" / "alternatives" / "handbook" / self.file]
 
     def check_modules(self, include_hidden: bool = False) -> list[Path]:
         """The topic's check modules that exist here (hidden ones only when asked)."""
