@@ -57,7 +57,7 @@ def exercise_text(solution: Path, lang: str = "en") -> str:
 
 
 def solution_files() -> list[Path]:
-    return [SOLUTIONS / topic.file for topic in load_course().topics if (SOLUTIONS / topic.file).exists()]
+    return [topic.solution for topic in load_course().topics if topic.solution.exists()]
 
 
 def drifted(exercises: Path = EXERCISES, lang: str = "en") -> list[str]:

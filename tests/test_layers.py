@@ -49,7 +49,7 @@ def private_imports(folder=AUTOGRADER) -> list[str]:
 
 def topic_paths_built_outside_the_topic(folders=(AUTOGRADER, COURSE_ROOT / "tests")) -> list[str]:
     """Places that rebuild a topic's check or probe path from its names instead of asking it."""
-    pattern = re.compile(r"""f["']test_\{|["']autograder\.probes\.\{|/ ["']probes["'] /|stem\.removeprefix\(["']test_""")
+    pattern = re.compile(r"""f["']test_\{[^"']*\}\.py|["']autograder\.probes\.\{|/ ["']probes["'] /|stem\.removeprefix\(["']test_""")
     found = []
     for folder in folders:
         for path in sorted(folder.rglob("*.py")):

@@ -122,7 +122,7 @@ def build(directory: Path, lang: str = "en") -> list[Path]:
     config.write_text(config_text(topics), encoding="utf-8")
     written = [config]
     for topic in topics:
-        path = directory / "source" / topic.module / f"{topic.module}.ipynb"
+        path = directory / "source" / topic.module / topic.notebook_file
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(nbformat.writes(course_notebook(topic, lang)) + "\n", encoding="utf-8")
         written.append(path)

@@ -28,7 +28,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from autograder import COURSE_ROOT
 from autograder.course import Topic, load_course
-from autograder.generate import SOLUTIONS, clear_solutions, read_solution
+from autograder.generate import clear_solutions, read_solution
 from autograder.lessons import Lessons
 
 NOTEBOOKS = COURSE_ROOT / "notebooks"
@@ -218,7 +218,7 @@ def topic_cells(topic: Topic, with_solutions: bool = False, lang: str = "en") ->
 
 
 def _english_cells(topic: Topic, with_solutions: bool) -> list[Cell]:
-    source = read_solution(SOLUTIONS / topic.file)
+    source = read_solution(topic.solution)
     roles = ["solution" if _is_solution(cell) else "lesson" for cell in source.cells]
     notebook = source if with_solutions else clear_solutions(source)
     exercises = [exercise.name for exercise in topic.exercises]
@@ -258,11 +258,11 @@ def notebook_text(topic: Topic, lang: str = "en") -> str:
 
 
 def topics_with_solutions() -> list[Topic]:
-    return [topic for topic in load_course().topics if (SOLUTIONS / topic.file).exists()]
+    return [topic for topic in load_course().topics if topic.solution.exists()]
 
 
 def notebook_path(topic: Topic, folder: Path = NOTEBOOKS) -> Path:
-    return folder / f"{topic.module}.ipynb"
+    return folder / topic.notebook_file
 
 
 def drifted(folder: Path = NOTEBOOKS, lang: str = "en") -> list[str]:

@@ -124,7 +124,7 @@ def switch_course(lang: str, folder: Path = EXERCISES, notebooks: Path | None = 
     """Every topic's exercise file in `folder` and notebook in `notebooks` that exists."""
     outcomes = []
     for topic in load_course().topics:
-        candidates = [folder / topic.file] + ([notebooks / f"{topic.module}.ipynb"] if notebooks else [])
+        candidates = [folder / topic.file] + ([notebooks / topic.notebook_file] if notebooks else [])
         outcomes += [switch_file(path, topic, lang) for path in candidates if os.path.lexists(path)]
     return outcomes
 

@@ -146,7 +146,7 @@ def blank_file(topic: Topic, student_file: Path | None = None, *, solutions: Pat
     for text in versions:
         if fits(text):
             return text, f"git history of {relative}"
-    notebook = exercises.parent / "notebooks" / f"{topic.module}.ipynb"
+    notebook = exercises.parent / "notebooks" / topic.notebook_file
     if exercise is not None and notebook.is_file():  # a release downloaded without git
         import jupytext
 
