@@ -8,17 +8,15 @@ topics in order, their exercises, and each check's points, time limit and hints.
 """
 from __future__ import annotations
 
-import locale
-import os
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from autograder import COURSE_ROOT
+from autograder.i18n import LANGUAGES, locale_language, raw
 
 COURSE_MAP = COURSE_ROOT / "course.toml"
-LANGUAGES = ("en", "zh")
 
 
 @dataclass(frozen=True)
@@ -163,12 +161,22 @@ class Course:
         return [check for topic in self.topics for check in topic.checks]
 
 
-def _text(table: dict, key: str, where: str) -> dict[str, str]:
+def _english(table: dict, key: str, where: str):
+    """The English source of `key = { en = ... }`: course.toml holds English only, and
+    every translation lives in the catalogue (one way for each text, not two)."""
     value = table.get(key, {})
-    missing = [lang for lang in LANGUAGES if not value.get(lang)]
-    if missing:
-        raise ValueError(f"{where}: {key} lacks {', '.join(missing)}")
-    return {lang: value[lang] for lang in LANGUAGES}
+    if not isinstance(value, dict) or not value.get("en"):
+        raise ValueError(f"{where}: {key} lacks en")
+    if set(value) != {"en"}:
+        raise ValueError(f"{where}: {key} has {', '.join(sorted(set(value) - {'en'}))}: course.toml holds English "
+                         "only; translations go into the catalogue (autograder/locale, `make catalogues`)")
+    return value["en"]
+
+
+def _text(table: dict, key: str, where: str) -> dict[str, str]:
+    """A title or summary in every language, from its English through the catalogue."""
+    english = _english(table, key, where)
+    return {lang: raw(lang, english) for lang in LANGUAGES}
 
 
 def parse_course(data: dict, root: Path = COURSE_ROOT) -> Course:
@@ -181,14 +189,12 @@ def parse_course(data: dict, root: Path = COURSE_ROOT) -> Course:
             exercise = Exercise(name=raw_exercise["name"], topic=topic.id,
                                 summary=_text(raw_exercise, "summary", where))
             for raw_check in raw_exercise.get("check", []):
-                hints = raw_check.get("hints", {})
-                if any(not hints.get(lang) for lang in LANGUAGES):
-                    raise ValueError(f"{where}.{raw_check['name']}: hints are needed in {LANGUAGES}")
+                hints = _english(raw_check, "hints", f"{where}.{raw_check['name']}")
                 exercise.checks.append(Check(
                     name=raw_check["name"], topic=topic.id, exercise=exercise.name,
                     points=int(raw_check.get("points", 1)), timeout=float(raw_check.get("timeout", 30)),
                     hidden=bool(raw_check.get("hidden", False)),
-                    hints={lang: list(hints[lang]) for lang in LANGUAGES}))
+                    hints={lang: [raw(lang, hint) for hint in hints] for lang in LANGUAGES}))
             topic.exercises.append(exercise)
         topics.append(topic)
     return Course(topics)
@@ -214,10 +220,6 @@ def _drop_absent_hidden(course: Course) -> None:
 
 
 def default_language() -> str:
-    """`zh` when the user's locale is Chinese, else `en`."""
-    for variable in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
-        value = os.environ.get(variable)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    code = locale.getlocale()[0] or ""
-    return "zh" if code.lower().startswith("zh") else "en"
+    """`zh` when the user's locale is Chinese, else `en`: the locale rule lives in i18n; this
+    name stays only until the committed cli stops importing it."""
+    return locale_language()
