@@ -18,6 +18,11 @@ RTOL = 1e-4
 ATOL_SCALE = 1e-4
 
 
+class OffTarget(Incorrect):
+    """A result of the right shape that is off the reference and matches no named mistake
+    (a check may catch it to say more)."""
+
+
 def numbers(value, what: str) -> np.ndarray:
     """`value` as a float64 array, or Incorrect saying it is not numbers."""
     if value is None:
@@ -59,7 +64,7 @@ def expect_close(actual, expected, what: str, *, rtol: float = RTOL, atol_scale:
         raise Incorrect(_("{what} contains NaN (a division by zero, or the log of 0?)", what=what))
     error = np.abs(actual - expected)
     error = np.where(np.isnan(error), np.inf, error)  # np.where keeps 0-d results arrays
-    raise Incorrect(_where_it_differs(actual, expected, what, np.unravel_index(int(np.argmax(error)), error.shape)))
+    raise OffTarget(_where_it_differs(actual, expected, what, np.unravel_index(int(np.argmax(error)), error.shape)))
 
 
 def expect_equal(actual, expected, what: str) -> None:
@@ -71,10 +76,10 @@ def expect_equal(actual, expected, what: str) -> None:
     if not differs.any():
         return
     if actual.ndim == 0:
-        raise Incorrect(_where_it_differs(actual, expected, what, ()))
+        raise OffTarget(_where_it_differs(actual, expected, what, ()))
     first = tuple(int(i) for i in np.argwhere(differs)[0])
     first_place = _where_it_differs(actual, expected, _("the first"), first)
-    raise Incorrect(_("{what} differs from the expected values in {count} place(s); {first}", what=what,
+    raise OffTarget(_("{what} differs from the expected values in {count} place(s); {first}", what=what,
                       count=int(differs.sum()), first=first_place))
 
 

@@ -118,7 +118,7 @@ def raw(lang: str, message: str, domain: str = DOMAIN) -> str:
     return catalogue(domain, lang).gettext(message)
 
 
-def translate(domain: str, lang: str, message: str, **fields) -> str:
+def translate(domain: str, lang: str, message: str, /, **fields) -> str:
     """`message` of `domain` in `lang`, with its `{placeholders}` filled from `fields`."""
     return raw(lang, message, domain).format(**fields)
 

@@ -75,19 +75,29 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 
 from autograder import COURSE_ROOT  # noqa: E402
+from autograder.course import load_course  # noqa: E402
 
 # Calls whose text argument a person reads, and the names that hold such text.
-MESSAGE_CALLS = {"Incorrect", "NotAttempted", "SubmissionError", "SubmissionTimeout", "ProbeFailure", "CourseBug",
-                 "LookupError", "print", "expect_close", "expect_equal", "numbers", "Text", "Rule"}
+MESSAGE_CALLS = {"Incorrect", "OffTarget", "NotAttempted", "SubmissionError", "SubmissionTimeout", "ProbeFailure",
+                 "CourseBug", "WorkerDied", "NotDefined", "Unreadable", "LookupError", "print", "expect_close",
+                 "expect_equal", "numbers", "as_array", "Text", "Rule"}
 MESSAGE_KEYWORDS = {"mistakes"}
-# The modules already speaking through the catalogue (the rest of the checks and probes follow).
-SCANNED = ["autograder/expect.py", "autograder/report.py", "autograder/texts.py", "autograder/engine/errortext.py",
-           "autograder/selfstudy/commands.py", "autograder/selfstudy/watch.py", "autograder/selfstudy/lookup.py",
-           "autograder/grading/outputs.py", "autograder/platforms/gradescope.py",
-           "autograder/checks/test_e01_tensors.py"]
+# Every module that produces text a student or an instructor reads: each topic's checks and
+# probes (found, so a new topic is scanned too) and the engine, reports and commands.
+SCANNED = sorted({str(path.relative_to(COURSE_ROOT)) for pattern in ("autograder/checks/test_*.py", "autograder/probes/*.py")
+                  for path in COURSE_ROOT.glob(pattern)}) + [
+    "autograder/expect.py", "autograder/report.py", "autograder/texts.py", "autograder/engine/errortext.py",
+    "autograder/engine/verdict.py", "autograder/engine/probing.py", "autograder/engine/client.py",
+    "autograder/engine/inprocess.py", "autograder/engine/containment.py", "autograder/grading/submissions.py",
+    "autograder/selfstudy/commands.py", "autograder/selfstudy/watch.py", "autograder/selfstudy/lookup.py",
+    "autograder/grading/outputs.py", "autograder/platforms/gradescope.py"]
 
 
-def _words(node) -> bool:
+TWO_WORDS = re.compile(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}")  # not a key like no_checks
+SENTENCE = re.compile(r"[A-Za-z]{2,}(?: [A-Za-z]+){2,}")  # not CSS or a format in a constant
+
+
+def _words(node, prose: re.Pattern = TWO_WORDS) -> bool:
     """A literal with prose in it: a str constant or an f-string with two words in a row."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         text = node.value
@@ -95,18 +105,25 @@ def _words(node) -> bool:
         text = "".join(part.value for part in node.values if isinstance(part, ast.Constant))
     else:
         return False
-    return re.search(r"[A-Za-z]{2,}\s+[A-Za-z]{2,}", text) is not None  # two words (not a key like no_checks)
+    return prose.search(text) is not None
 
 
 def _name(call: ast.Call) -> str:
     return getattr(call.func, "id", None) or getattr(call.func, "attr", "")
 
 
+# A module-level constant whose prose is matched against a library's own text (not shown
+# to anyone) says so in a comment on its line.
+OWN_TEXT = "own text"
+
+
 def bypassing(source: str) -> list[int]:
     """Lines where prose reaches a person without `_()`: a literal passed to a message call
-    (or formatted into one), a literal key of a `mistakes` dict."""
-    lines = []
-    for node in ast.walk(ast.parse(source)):
+    (or formatted into one), a literal key of a `mistakes` dict, a module-level constant
+    (`NOT_RESET = "..."`, `MESSAGES = {"blank": "..."}`) not marked with `N_()`."""
+    tree = ast.parse(source)
+    lines = _unmarked_constants(tree, source.splitlines())
+    for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or _name(node) in ("_", "N_"):
             continue
         texts = []
@@ -120,6 +137,18 @@ def bypassing(source: str) -> list[int]:
                 texts += [key for key in keyword.value.keys if key is not None]
         lines += [text.lineno for text in texts if _words(text)]
     return sorted(set(lines))
+
+
+def _unmarked_constants(tree: ast.Module, lines: list[str]) -> list[int]:
+    found = []
+    for statement in tree.body:
+        if not (isinstance(statement, ast.Assign) and all(isinstance(target, ast.Name) and target.id.isupper()
+                                                         for target in statement.targets)):
+            continue
+        found += [node.lineno for node in ast.walk(statement.value)
+                  if _words(node, SENTENCE) and not _inside_translation(statement.value, node)
+                  and OWN_TEXT not in lines[node.lineno - 1]]
+    return found
 
 
 def _inside_translation(root: ast.AST, target: ast.AST) -> bool:
@@ -142,12 +171,15 @@ def other(out, y):
     expect_close(out, y, "the value of x", mistakes={"it uses the sample std": y, _("wrapped key"): y})
     raise Incorrect(_("wrapped {x}", x=1))
     console.print("Every check passes." + "")
+MESSAGES = {"blank": "this exercise still raises NotImplementedError", "marked": N_("a marked text")}
+NOT_RESET = N_("it also counts an earlier call")
+STATE_IN_CALL = "add new elements of state"  # Keras's own text
 '''
-    assert bypassing(source) == [3, 5, 7]
+    assert bypassing(source) == [3, 5, 7, 8]
 
 
 # -- a typical mistake per topic, run in Chinese ---------------------------------------------
-CHINESE_TOPICS = ["e01_tensors"]  # topics whose checks and probes speak through the catalogue
+CHINESE_TOPICS = [topic.module for topic in load_course().topics]  # every topic speaks through the catalogue
 LATIN_SENTENCE = re.compile(r"[A-Za-z]{2,}(?:[ ,;:'-]+[A-Za-z]+){2,}")
 
 
@@ -174,3 +206,20 @@ def test_a_topics_mistakes_in_chinese_have_no_english_sentence(module, tmp_path)
     assert results and all(result["status"] in ("failed", "error", "not_attempted") for result in results.values())
     english = {key: latin_sentences(result["message"]) for key, result in results.items()}
     assert not {key: found for key, found in english.items() if found}, results
+
+
+# -- course.toml holds English only; its Chinese comes from the catalogue ---------------------
+def test_course_map_texts_are_english_with_chinese_from_the_catalogue():
+    from autograder.course import parse_course
+
+    check = load_course().check("e01", "test_standardize_matches_numpy")
+    english = check.hints["en"][0]
+    assert check.hints["zh"][0] == i18n.translate("messages", "zh", english) != english
+    topic = {"id": "e99", "slug": "x", "title": {"en": "A title"},
+             "exercise": [{"name": "f", "summary": {"en": "Does f."},
+                           "check": [{"name": "test_f", "hints": {"en": ["A hint."], "zh": ["第二份提示"]}}]}]}
+    with pytest.raises(ValueError, match="English only"):  # a second copy of the Chinese is refused
+        parse_course({"topic": [topic]})
+    del topic["exercise"][0]["check"][0]["hints"]["zh"]
+    assert parse_course({"topic": [topic]}).topics[0].exercises[0].checks[0].hints == {"en": ["A hint."],
+                                                                                     "zh": ["A hint."]}

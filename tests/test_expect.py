@@ -81,3 +81,21 @@ def test_is_close_and_scale_of_take_0d_and_empty_values():
     assert scale_of(np.zeros(0)) == 1.0 and scale_of(np.float64(-3.0)) == 3.0 and scale_of(float("nan")) == 1.0
     assert is_close(np.float32(2.0), 2.0) and not is_close(np.zeros(0), 0.0) and is_close(np.zeros(0), [])
     assert not is_close(float("nan"), float("nan"))
+
+
+def test_off_target_marks_a_wrong_answer_that_matches_no_named_mistake_in_any_language():
+    # A check that says more about an unexplained miss (e02's gradient descent) catches OffTarget,
+    # never the English words of the message: in Chinese they are not there.
+    from autograder.expect import OffTarget
+    from autograder.i18n import using
+
+    for lang in ("en", "zh"):
+        with using(lang):
+            with pytest.raises(OffTarget):
+                expect_close(np.array([1.0, 5.0]), np.array([1.0, 2.0]), "f(x)", mistakes={"doubled": [2.0, 4.0]})
+            with pytest.raises(OffTarget):
+                expect_equal([1, 2, 3], [1, 2, 4], "ids")
+            for actual in ([2.0, 4.0], np.zeros(3), [float("nan"), 2.0]):  # a named mistake, a shape, NaN
+                with pytest.raises(Incorrect) as wrong:
+                    expect_close(actual, np.array([1.0, 2.0]), "f(x)", mistakes={"doubled": [2.0, 4.0]})
+                assert type(wrong.value) is Incorrect

@@ -84,7 +84,7 @@ def test_check_cells_report_statuses_messages_and_hints_in_a_kernel(course):
 
     assert "it only subtracts the mean; divide by the standard deviation too" in out["wrong"]
     assert "Hint: Reduce over the rows" in out["wrong"] and "<code>axis=0</code>" in out["wrong"]
-    assert "未作答" in out["blank_zh"] and "this exercise still raises NotImplementedError" in out["blank_zh"]
+    assert "未作答" in out["blank_zh"] and "这个练习仍然抛出 NotImplementedError" in out["blank_zh"]
     assert "ZeroDivisionError" in out["crash"] and "return 1 / 0" in out["crash"] and "(error, 0/1)" in out["crash"]
     assert "`one_hot` is not defined in this notebook yet" in out["undefined"]
     noisy = notebook.cells[-2]

@@ -2,6 +2,7 @@
 import numpy as np
 
 from autograder.expect import expect_close, expect_equal, numbers
+from autograder.i18n import _
 from autograder.outcomes import Incorrect
 
 MLP_PARAMS = 784 * 100 + 100 + 100 * 10 + 10  # 79,510
@@ -19,9 +20,9 @@ def _distinct_sizes(rng, low, high):
 
 def _linear_mistakes(x, k, b, expected):
     return {
-        "the bias is missing: return x @ kernel + bias": x @ k,
-        "the bias is subtracted: return x @ kernel + bias": x @ k - b,
-        "it applies relu; Linear has no activation": np.maximum(expected, 0),
+        _("the bias is missing: return x @ kernel + bias"): x @ k,
+        _("the bias is subtracted: return x @ kernel + bias"): x @ k - b,
+        _("it applies relu; Linear has no activation"): np.maximum(expected, 0),
     }
 
 
@@ -37,13 +38,14 @@ def _expect_own_output(result, x, units):
     right weights earns nothing unless it also computes with them."""
     kernel, bias = _kernel_and_bias(result, x.shape[1], units)
     if kernel is None:
-        raise Incorrect(f"for inputs of size {x.shape[1]} and units={units}, Linear's weights have shapes "
-                        f"{[w['shape'] for w in result['weights']]}; expected a kernel [{x.shape[1]}, {units}] and "
-                        f"a bias [{units}]")
-    k, b = numbers(kernel["value"], "the kernel"), numbers(bias["value"], "the bias")
+        raise Incorrect(_("for inputs of size {shape} and units={units}, Linear's weights have shapes "
+                          "{value}; expected a kernel [{shape}, {units}] and "
+                          "a bias [{units}]",
+                          shape=x.shape[1], units=units, value=[w['shape'] for w in result['weights']]))
+    k, b = numbers(kernel["value"], _("the kernel")), numbers(bias["value"], _("the bias"))
     expected = x @ k + b
-    expect_close(result["output"], expected, f"Linear({units}) on a [{len(x)}, {x.shape[1]}] input with its own "
-                 "weights", mistakes=_linear_mistakes(x, k, b, expected))
+    expect_close(result["output"], expected, _("Linear({units}) on a [{count}, {shape}] input with its own "
+                   "weights", units=units, count=len(x), shape=x.shape[1]), mistakes=_linear_mistakes(x, k, b, expected))
 
 
 def _linear_layer(probe, rng):
@@ -57,23 +59,25 @@ def test_linear_creates_its_weights_in_build_on_the_first_call(probe, rng):
     before = result["before"]
     if before["weights"]:
         raise Incorrect(
-            f"Linear({units}) already holds {before['weights']} weight(s) of shapes {before['shapes']} before its "
-            "first call: make them in build(input_shape), not in __init__ (only the first call tells the layer "
-            "its input size)")
+            _("Linear({units}) already holds {weights} weight(s) of shapes {shapes} before its "
+              "first call: make them in build(input_shape), not in __init__ (only the first call tells the layer "
+              "its input size)", units=units, weights=before['weights'], shapes=before['shapes']))
     if not before["has_build"]:
-        raise Incorrect("Linear does not define build(self, input_shape): that is where it should make its weights")
+        raise Incorrect(_("Linear does not define build(self, input_shape): that is where it should make its weights"))
     if not result["weights"]:
-        untracked = ", ".join(f"self.{name}" for name in result["untracked"]) or "its weights"
+        untracked = ", ".join(f"self.{name}" for name in result["untracked"]) or _("its weights")
         raise Incorrect(
-            f"after its first call Linear holds no weights that Keras tracks ({untracked} made without add_weight): "
-            "make them with self.add_weight(...); a plain tf.Variable on a Keras 3 layer is not tracked, so no "
-            "optimizer would train it")
+            _("after its first call Linear holds no weights that Keras tracks ({untracked} made without add_weight): "
+              "make them with self.add_weight(...); a plain tf.Variable on a Keras 3 layer is not tracked, so no "
+              "optimizer would train it", untracked=untracked))
     if result["untracked"]:
-        raise Incorrect(f"self.{' and self.'.join(result['untracked'])} is not among layer.weights: make each weight "
-                        "with self.add_weight(...) and keep what it returns")
+        raise Incorrect(_("self.{untracked} is not among layer.weights: make each weight "
+                          "with self.add_weight(...) and keep what it returns",
+                          untracked=' and self.'.join(result['untracked'])))
     if len(result["weights"]) != 2:
-        raise Incorrect(f"after its first call Linear holds {len(result['weights'])} weights of shapes "
-                        f"{[w['shape'] for w in result['weights']]}; it should hold two, a kernel and a bias")
+        raise Incorrect(_("after its first call Linear holds {count} weights of shapes "
+                          "{value}; it should hold two, a kernel and a bias",
+                          count=len(result['weights']), value=[w['shape'] for w in result['weights']]))
     _expect_own_output(result, x, units)
 
 
@@ -82,17 +86,19 @@ def test_linear_kernel_and_bias_have_the_right_shapes_and_are_trainable(probe, r
     input_dim = x.shape[1]
     shapes = [w["shape"] for w in result["weights"]]
     if [units, input_dim] in shapes and [input_dim, units] not in shapes:
-        raise Incorrect(f"the kernel has shape [units, input_dim] = {[units, input_dim]}; it should be "
-                        f"[input_dim, units] = {[input_dim, units]}, so that x @ kernel works without a transpose")
+        raise Incorrect(_("the kernel has shape [units, input_dim] = {value}; it should be "
+                          "[input_dim, units] = {value2}, so that x @ kernel works without a transpose",
+                          value=[units, input_dim], value2=[input_dim, units]))
     kernel, bias = _kernel_and_bias(result, input_dim, units)
     if kernel is None or len(shapes) != 2:
-        raise Incorrect(f"for inputs of size {input_dim} and units={units}, Linear's weights have shapes {shapes}; "
-                        f"expected a kernel [input_dim, units] = {[input_dim, units]} (input_dim is input_shape[-1] "
-                        f"in build) and a bias [units] = {[units]}")
+        raise Incorrect(_("for inputs of size {input_dim} and units={units}, Linear's weights have shapes {shapes}; "
+                          "expected a kernel [input_dim, units] = {value} (input_dim is input_shape[-1] "
+                          "in build) and a bias [units] = {value2}",
+                          input_dim=input_dim, units=units, shapes=shapes, value=[input_dim, units], value2=[units]))
     for name, weight in (("kernel", kernel), ("bias", bias)):
         if not weight["trainable"]:
-            raise Incorrect(f"the {name} is not trainable: make it with self.add_weight(..., trainable=True) "
-                            "(the default)")
+            raise Incorrect(_("the {name} is not trainable: make it with self.add_weight(..., trainable=True) "
+                              "(the default)", name=name))
     _expect_own_output(result, x, units)
 
 
@@ -103,9 +109,10 @@ def test_linear_keeps_its_weights_as_kernel_and_bias(probe, rng):
         _expect_own_output(result, x, units)  # names the shapes
     for name, weight in (("kernel", kernel), ("bias", bias)):
         if name not in weight["named"]:
-            held = ", ".join(f"self.{attribute}" for attribute in weight["attributes"]) or "no attribute"
-            raise Incorrect(f"the {name} of shape {weight['shape']} is held in {held}; the exercise names the "
-                            f"weights self.kernel and self.bias (as Keras's Dense does): keep it as self.{name}")
+            held = ", ".join(f"self.{attribute}" for attribute in weight["attributes"]) or _("no attribute")
+            raise Incorrect(_("the {name} of shape {shape} is held in {held}; the exercise names the "
+                              "weights self.kernel and self.bias (as Keras's Dense does): keep it as self.{name}",
+                              name=name, shape=weight['shape'], held=held))
     _expect_own_output(result, x, units)
 
 
@@ -116,15 +123,17 @@ def test_linear_call_is_x_times_kernel_plus_bias(probe, rng):
     bias = rng.uniform(0.5, 2.0, size=units) * rng.choice([-1, 1], size=units)
     bias = bias.astype(np.float32).astype(float)
     result = probe.linear_outputs(units=units, xs=xs, kernel=kernel, bias=bias)
-    own_kernel, own_bias = numbers(result["own_kernel"], "the kernel"), numbers(result["own_bias"], "the bias")
+    own_kernel, own_bias = numbers(result["own_kernel"], _("the kernel")), numbers(result["own_bias"], _("the bias"))
     if own_kernel.shape != (input_dim, units) or own_bias.shape != (units,):
-        raise Incorrect(f"the kernel and bias have shapes {own_kernel.shape} and {own_bias.shape}; expected "
-                        f"{(input_dim, units)} and {(units,)}")
-    checks = [(xs[0], own_kernel, own_bias, result["first"], "with its own weights")]
-    checks += [(x, kernel, bias, out, "after setting kernel and bias") for x, out in zip(xs, result["outputs"])]
+        raise Incorrect(_("the kernel and bias have shapes {shape} and {shape2}; expected "
+                          "{value} and {value2}",
+                          shape=own_kernel.shape, shape2=own_bias.shape, value=(input_dim, units), value2=(units,)))
+    checks = [(xs[0], own_kernel, own_bias, result["first"], _("with its own weights"))]
+    checks += [(x, kernel, bias, out, _("after setting kernel and bias")) for x, out in zip(xs, result["outputs"])]
     for x, k, b, out, when in checks:
         expected = x @ k + b
-        expect_close(out, expected, f"Linear({units}) on a [{len(x)}, {input_dim}] input, {when}",
+        expect_close(out, expected, _("Linear({units}) on a [{rows}, {input_dim}] input, {when}", units=units,
+                                       rows=len(x), input_dim=input_dim, when=when),
                      mistakes=_linear_mistakes(x, k, b, expected))
 
 
@@ -139,16 +148,17 @@ def test_linear_model_maps_batch_features_to_batch_1(probe, rng):
         result = probe.linear_model_outputs(xs=xs, kernel=kernel, bias=bias)
         first = numbers(result["first"], "LinearModel()(X)")
         if first.shape != (len(xs[0]), 1):
-            raise Incorrect(f"LinearModel()(X) maps [{len(xs[0])}, {features}] to {list(first.shape)}; expected "
-                            f"[{len(xs[0])}, 1]: one Linear(1) layer")
-        own = numbers(result["own_kernel"], "the kernel"), numbers(result["own_bias"], "the bias")
-        checks = [(xs[0], *own, first, "with its own weights")]
-        checks += [(x, kernel, bias, out, "after setting its weights") for x, out in zip(xs, result["outputs"])]
+            raise Incorrect(_("LinearModel()(X) maps [{count}, {features}] to {shape}; expected "
+                              "[{count}, 1]: one Linear(1) layer",
+                              count=len(xs[0]), features=features, shape=list(first.shape)))
+        own = numbers(result["own_kernel"], _("the kernel")), numbers(result["own_bias"], _("the bias"))
+        checks = [(xs[0], *own, first, _("with its own weights"))]
+        checks += [(x, kernel, bias, out, _("after setting its weights")) for x, out in zip(xs, result["outputs"])]
         for x, k, b, out, when in checks:
             expected = x @ k + b
             expect_close(out, expected, f"LinearModel()(X) on [{len(x)}, {features}] {when}", mistakes={
-                "it applies an activation; the notes' model is linear": np.maximum(expected, 0),
-                "the bias is missing": x @ k,
+                _("it applies an activation; the notes' model is linear"): np.maximum(expected, 0),
+                _("the bias is missing"): x @ k,
             })
 
 
@@ -158,22 +168,24 @@ def test_linear_model_is_one_linear_layer(probe, rng):
     result = probe.linear_model_structure(x=x)
     layers = result["layers"]
     if result["linear_layers"] != 1:
-        names = ", ".join(layer["class"] for layer in layers) or "none"
-        raise Incorrect(f"LinearModel should hold exactly one layer of your Linear class, Linear(1); its layers "
-                        f"are: {names}")
+        names = ", ".join(layer["class"] for layer in layers) or _("none")
+        raise Incorrect(_("LinearModel should hold exactly one layer of your Linear class, Linear(1); its layers "
+                          "are: {names}", names=names))
     if not result["layers_before"]:
-        raise Incorrect("LinearModel has no layers before its first call: make Linear(1) in __init__, not in call")
+        raise Incorrect(_("LinearModel has no layers before its first call: make Linear(1) in __init__, not in call"))
     if len(layers) != 1:
-        raise Incorrect(f"LinearModel holds {len(layers)} layers ({', '.join(layer['class'] for layer in layers)}); "
-                        "the notes' model is one Linear(1) layer")
+        raise Incorrect(_("LinearModel holds {count} layers ({value}); "
+                          "the notes' model is one Linear(1) layer",
+                          count=len(layers), value=', '.join((layer['class'] for layer in layers))))
     shapes = result["trainable_shapes"]
     if sorted(shapes, key=len, reverse=True) != [[features, 1], [1]]:
-        raise Incorrect(f"on {features} features LinearModel's trainable weights have shapes {shapes}; Linear(1) "
-                        f"gives a kernel [{features}, 1] and a bias [1], {features + 1} parameters")
+        raise Incorrect(_("on {features} features LinearModel's trainable weights have shapes {shapes}; Linear(1) "
+                          "gives a kernel [{features}, 1] and a bias [1], {value} parameters",
+                          features=features, shapes=shapes, value=features + 1))
     # The right structure earns nothing unless the model also computes with it.
-    kernel, bias = sorted((numbers(w, "a weight") for w in result["weights"]), key=np.ndim, reverse=True)
-    expect_close(result["output"], x @ kernel + bias, f"LinearModel()(X) on [{len(x)}, {features}] with its own "
-                 "weights", mistakes={"the bias is missing": x @ kernel})
+    kernel, bias = sorted((numbers(w, _("a weight")) for w in result["weights"]), key=np.ndim, reverse=True)
+    expect_close(result["output"], x @ kernel + bias, _("LinearModel()(X) on [{count}, {features}] with its own "
+                   "weights", count=len(x), features=features), mistakes={_("the bias is missing"): x @ kernel})
 
 
 # ---------------------------------------------------------------- MLP
@@ -189,35 +201,36 @@ def _softmax(z):
 
 
 def _mlp_weights(weights):
-    weights = [numbers(w, "a weight") for w in weights]
+    weights = [numbers(w, _("a weight")) for w in weights]
     shapes = [tuple(w.shape) for w in weights]
     by_shape = {}
     for weight in weights:
         by_shape.setdefault(tuple(weight.shape), []).append(weight)
     kernels1 = [s for s in shapes if len(s) == 2 and s[0] == 784]
     if len(weights) != 4 or len(kernels1) != 1:
-        raise Incorrect(f"MLP's trainable weights have shapes {[list(s) for s in shapes]}; Flatten, Dense(100) and "
-                        "Dense(10) give [784, 100], [100], [100, 10], [10]")
+        raise Incorrect(_("MLP's trainable weights have shapes {value}; Flatten, Dense(100) and "
+                          "Dense(10) give [784, 100], [100], [100, 10], [10]", value=[list(s) for s in shapes]))
     hidden = kernels1[0][1]
     needed = [(784, hidden), (hidden,), (hidden, 10), (10,)]
     if any(len(by_shape.get(shape, [])) != 1 for shape in needed):
-        raise Incorrect(f"MLP's trainable weights have shapes {[list(s) for s in shapes]}; expected "
-                        f"{[list(s) for s in needed]}")
+        raise Incorrect(_("MLP's trainable weights have shapes {value}; expected "
+                          "{value2}", value=[list(s) for s in shapes], value2=[list(s) for s in needed]))
     return [by_shape[shape][0] for shape in needed]
 
 
-def _expect_mlp_forward(x, output, weights, what="MLP()(x) against NumPy with its own weights"):
+def _expect_mlp_forward(x, output, weights, what=None):
     """The MLP's output is Flatten, Dense(relu), Dense, softmax computed with its own
     weights: every MLP check ends here, so a right shape or structure alone earns nothing."""
+    what = what or _("MLP()(x) against NumPy with its own weights")
     w1, b1, w2, b2 = _mlp_weights(weights)
     pre = x.reshape(len(x), -1) @ w1 + b1
     logits = np.maximum(pre, 0) @ w2 + b2
     expect_close(output, _softmax(logits), what, mistakes={
-        "there is no relu after the first Dense: Dense(100, activation=tf.nn.relu)": _softmax(pre @ w2 + b2),
-        "these are logits: end call() with tf.nn.softmax": logits,
-        "softmax is applied twice (a softmax activation on the Dense(10) and tf.nn.softmax): keep one":
+        _("there is no relu after the first Dense: Dense(100, activation=tf.nn.relu)"): _softmax(pre @ w2 + b2),
+        _("these are logits: end call() with tf.nn.softmax"): logits,
+        _("softmax is applied twice (a softmax activation on the Dense(10) and tf.nn.softmax): keep one"):
             _softmax(_softmax(logits)),
-        "there is a relu after the last Dense: Dense(10) has no activation before the softmax":
+        _("there is a relu after the last Dense: Dense(10) has no activation before the softmax"):
             _softmax(np.maximum(logits, 0)),
     })
 
@@ -229,16 +242,19 @@ def test_mlp_outputs_probabilities_of_shape_batch_10(probe, rng):
     for batch, out in zip(batches, result["outputs"]):
         out = numbers(out, "MLP()(x)")
         if out.shape != (batch, 10):
-            raise Incorrect(f"MLP()(x) maps [{batch}, 28, 28, 1] to {list(out.shape)}; expected [{batch}, 10]")
+            raise Incorrect(_("MLP()(x) maps [{batch}, 28, 28, 1] to {shape}; expected [{batch}, 10]", batch=batch,
+                              shape=list(out.shape)))
         if not np.all(np.isfinite(out)):
-            raise Incorrect("MLP()(x) contains NaN or infinity")
+            raise Incorrect(_("MLP()(x) contains NaN or infinity"))
         sums = out.sum(axis=1)
         if out.min() < -1e-6 or np.max(np.abs(sums - 1)) > 1e-4:
             raise Incorrect(
-                f"MLP()(x) rows are not probabilities (row sums from {sums.min():.4g} to {sums.max():.4g}, smallest "
-                f"value {out.min():.4g}): these look like logits; end call() with tf.nn.softmax")
+                _("MLP()(x) rows are not probabilities (row sums from {min:.4g} to {max:.4g}, smallest "
+                  "value {min2:.4g}): these look like logits; end call() with tf.nn.softmax",
+                  min=sums.min(), max=sums.max(), min2=out.min()))
     for x, out in zip(xs, result["outputs"]):
-        _expect_mlp_forward(x, out, result["weights"], f"MLP()(x) on [{len(x)}, 28, 28, 1] with its own weights")
+        _expect_mlp_forward(x, out, result["weights"], _("MLP()(x) on [{count}, 28, 28, 1] with its own weights",
+                                                         count=len(x)))
 
 
 def test_mlp_is_flatten_dense_relu_dense_softmax(probe, rng):
@@ -254,11 +270,13 @@ def test_mlp_has_79510_trainable_parameters(probe, rng):
     total = int(sum(np.prod(shape) for shape in shapes))
     hidden = [shape[1] for shape in shapes if len(shape) == 2 and shape[0] == 784]
     if total != MLP_PARAMS and hidden and hidden[0] != 100:
-        raise Incorrect(f"the hidden layer has {hidden[0]} units; the syllabus asks for Dense(100), which gives "
-                        f"{MLP_PARAMS:,} trainable parameters (MLP has {total:,})")
+        raise Incorrect(_("the hidden layer has {hidden} units; the syllabus asks for Dense(100), which gives "
+                          "{mlp_params:,} trainable parameters (MLP has {total:,})",
+                          hidden=hidden[0], mlp_params=MLP_PARAMS, total=total))
     if total != MLP_PARAMS:
-        raise Incorrect(f"MLP has {total:,} trainable parameters in weights of shapes {shapes}; Flatten, Dense(100) "
-                        f"and Dense(10) have 784·100 + 100 + 100·10 + 10 = {MLP_PARAMS:,}")
+        raise Incorrect(_("MLP has {total:,} trainable parameters in weights of shapes {shapes}; Flatten, Dense(100) "
+                          "and Dense(10) have 784·100 + 100 + 100·10 + 10 = {mlp_params:,}",
+                          total=total, shapes=shapes, mlp_params=MLP_PARAMS))
     _expect_mlp_forward(x, result["output"], result["weights"])
 
 
@@ -267,14 +285,16 @@ def test_mlp_makes_its_layers_in_init(probe, rng):
     result = probe.mlp_structure(x=x)
     units_before = sorted(layer["units"] for layer in result["dense_before"])
     if not result["same_output_twice"]:
-        raise Incorrect("two calls of the same MLP on the same input gave different outputs: are layers made "
-                        "inside call()? Each call then makes new layers with new random weights. Make them in "
-                        "__init__ and only use them in call")
+        raise Incorrect(_("two calls of the same MLP on the same input gave different outputs: are layers made "
+                          "inside call()? Each call then makes new layers with new random weights. Make them in "
+                          "__init__ and only use them in call"))
     if len(units_before) < 2:
-        raise Incorrect(f"a new MLP holds {len(units_before)} Dense layer(s) before its first call: make Flatten, "
-                        "Dense(100, relu) and Dense(10) in __init__ (as self attributes) and use them in call")
+        raise Incorrect(_("a new MLP holds {count} Dense layer(s) before its first call: make Flatten, "
+                          "Dense(100, relu) and Dense(10) in __init__ (as self attributes) and use them in call",
+                          count=len(units_before)))
     if units_before != [10, 100]:
-        raise Incorrect(f"MLP's Dense layers have {units_before} units; expected Dense(100) and Dense(10)")
+        raise Incorrect(_("MLP's Dense layers have {units_before} units; expected Dense(100) and Dense(10)",
+                          units_before=units_before))
     _expect_mlp_forward(x, result["output"], result["weights"])
 
 
@@ -283,21 +303,22 @@ def test_mlp_gives_every_trainable_variable_a_finite_gradient(probe, rng):
     result = probe.mlp_gradients(x=x, labels=rng.integers(0, 10, size=len(x)))
     names = result["names"]
     if not names:
-        raise Incorrect("MLP() has no trainable variables after a call: make its layers in __init__ as attributes")
+        raise Incorrect(_("MLP() has no trainable variables after a call: make its layers in __init__ as attributes"))
     missing = [name for name, none in zip(names, result["none"]) if none]
     if missing and result["call_is_tf_function"]:
         raise Incorrect(
-            f"the gradient of a loss of MLP's output is None for {len(missing)} of its {len(names)} trainable "
-            "variables: call() is decorated with @tf.function, and on Keras 3 a model whose call is a tf.function "
-            "gives no gradients, so it cannot train. Remove the decorator; put tf.function on the training step "
-            "(or on a separate serving function) instead")
+            _("the gradient of a loss of MLP's output is None for {count} of its {count2} trainable "
+              "variables: call() is decorated with @tf.function, and on Keras 3 a model whose call is a tf.function "
+              "gives no gradients, so it cannot train. Remove the decorator; put tf.function on the training step "
+              "(or on a separate serving function) instead", count=len(missing), count2=len(names)))
     if missing:
-        raise Incorrect(f"the gradient of a loss of MLP's output is None for {', '.join(missing)}: the output does "
-                        "not depend on them through TensorFlow ops (a .numpy() or NumPy step inside call, or a layer "
-                        "that is made but never used?)")
+        raise Incorrect(_("the gradient of a loss of MLP's output is None for {missing}: the output does "
+                          "not depend on them through TensorFlow ops (a .numpy() or NumPy step inside call, or a layer "
+                          "that is made but never used?)", missing=', '.join(missing)))
     infinite = [name for name, finite in zip(names, result["finite"]) if not finite]
     if infinite:
-        raise Incorrect(f"the gradient of a loss of MLP's output is NaN or infinite for {', '.join(infinite)}")
+        raise Incorrect(_("the gradient of a loss of MLP's output is NaN or infinite for {infinite}",
+                          infinite=', '.join(infinite)))
     _expect_mlp_forward(x, result["output"], result["weights"])
 
 
@@ -346,23 +367,24 @@ def _expect_counts(probe, specs, mistakes_of):
         trainable, total, tensors, layers = _count(spec)
         value = numbers(out, "count_params")
         if value.shape != ():
-            raise Incorrect(f"count_params should return one number, got an array of shape {value.shape}")
+            raise Incorrect(_("count_params should return one number, got an array of shape {shape}",
+                              shape=value.shape))
         if value == trainable:
             continue
         for message, predicted in mistakes_of(trainable, total, tensors, layers).items():
             if value == predicted:
-                raise Incorrect(f"count_params gave {value:g} for a model with {trainable:,} trainable scalars: "
-                                f"{message}")
-        expect_equal(value, trainable, f"count_params of a model with {trainable:,} trainable scalars "
-                                       f"({total:,} scalars in all)")
+                raise Incorrect(_("count_params gave {value:g} for a model with {trainable:,} trainable scalars: "
+                                  "{message}", value=value, trainable=trainable, message=message))
+        expect_equal(value, trainable, _("count_params of a model with {trainable:,} trainable scalars "
+                                         "({total:,} scalars in all)", trainable=trainable, total=total))
 
 
 def _common_mistakes(trainable, total, tensors, layers):
     return {
-        "that is the number of weight tensors; add up their sizes (np.prod(v.shape) for each)": tensors,
-        "that is the number of layers; count the scalars in model.trainable_variables": layers,
-        "it counts the non-trainable weights too (as model.count_params() and model.variables do): count "
-        "model.trainable_variables only": total,
+        _("that is the number of weight tensors; add up their sizes (np.prod(v.shape) for each)"): tensors,
+        _("that is the number of layers; count the scalars in model.trainable_variables"): layers,
+        _("it counts the non-trainable weights too (as model.count_params() and model.variables do): count "
+          "model.trainable_variables only"): total,
     }
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from autograder import COURSE_ROOT
 from autograder.expect import expect_close, numbers
+from autograder.i18n import N_, _
 from autograder.outcomes import Incorrect
 
 MNIST = COURSE_ROOT / "data" / "mnist.npz"
@@ -22,8 +23,8 @@ ACCURACY_THRESHOLD = 0.88
 # tried, and reaches about 0.92 after 5 (tests/test_training_seeds.py prints the numbers).
 TRAIN_BUDGET = {"num_epochs": 5, "batch_size": 50, "learning_rate": 0.001}
 HIDDEN = 32  # units of the grader's small MLP for the train_step and train-loop checks
-VARIABLES = ("the first Dense layer's kernel", "the first Dense layer's bias",
-             "the second Dense layer's kernel", "the second Dense layer's bias")
+VARIABLES = (N_("the first Dense layer's kernel"), N_("the first Dense layer's bias"),
+             N_("the second Dense layer's kernel"), N_("the second Dense layer's bias"))
 ADAM_EPSILON_HAT = 1e-7 / np.sqrt(1 - 0.999)  # Keras's Adam: first step is lr * g / (|g| + this)
 
 
@@ -44,7 +45,7 @@ def held_out_accuracy(weights) -> float:
     computed here: the held-out images and labels never reach a worker."""
     shapes = [np.shape(w) for w in weights]
     if len(weights) != len(VARIABLES) or shapes[0][1:] != shapes[1] or shapes[2] != (shapes[1][0], 10):
-        raise Incorrect(f"the trained model's weights have shapes {shapes}, not the grader's MLP's")
+        raise Incorrect(_("the trained model's weights have shapes {shapes}, not the grader's MLP's", shapes=shapes))
     data = load_mnist()
     probabilities = _forward(weights, data["x_test"])[2]
     return float(np.mean(np.argmax(probabilities, axis=1) == data["y_test"]))
@@ -95,7 +96,7 @@ def _batch(rng, size):
 
 
 def _unchanged(before, after):
-    return [name for name, old, new in zip(VARIABLES, before, after) if np.array_equal(old, new)]
+    return [_(name) for name, old, new in zip(VARIABLES, before, after) if np.array_equal(old, new)]
 
 
 # --- MNISTLoader -------------------------------------------------------------------------
@@ -114,29 +115,36 @@ def _subset(rng):
 
 def _expect_images(summary, name, count):
     if summary["max"] > 1.0 + 1e-6:
-        raise Incorrect(f"{name} goes up to {summary['max']:g}: the images are not scaled to [0, 1]; "
-                        "divide the uint8 pixels by 255")
+        raise Incorrect(_("{name} goes up to {max:g}: the images are not scaled to [0, 1]; "
+                          "divide the uint8 pixels by 255", name=name, max=summary['max']))
     if summary["min"] < 0:
-        raise Incorrect(f"{name} goes down to {summary['min']:g}; pixels scaled to [0, 1] are never negative")
+        raise Incorrect(_("{name} goes down to {min:g}; pixels scaled to [0, 1] are never negative",
+                          name=name, min=summary['min']))
     if summary["max"] < 0.9:
-        raise Incorrect(f"{name} only goes up to {summary['max']:g}; the brightest MNIST pixels (255) should "
-                        "become 1.0: divide by 255, once")
+        raise Incorrect(_("{name} only goes up to {max:g}; the brightest MNIST pixels (255) should "
+                          "become 1.0: divide by 255, once", name=name, max=summary['max']))
     if summary["shape"] == [count, 28, 28]:
-        raise Incorrect(f"{name} has shape {tuple(summary['shape'])}: add the channel axis to get "
-                        f"[N, 28, 28, 1] (np.expand_dims(images, axis=-1))")
+        raise Incorrect(_("{name} has shape {shape}: add the channel axis to get "
+                          "[N, 28, 28, 1] (np.expand_dims(images, axis=-1))",
+                          name=name, shape=tuple(summary['shape'])))
     if summary["shape"] != [count, 28, 28, 1]:
-        raise Incorrect(f"{name} has shape {tuple(summary['shape'])}, expected ({count}, 28, 28, 1)")
+        raise Incorrect(_("{name} has shape {shape}, expected ({count}, 28, 28, 1)",
+                          name=name, shape=tuple(summary['shape']), count=count))
     if summary["dtype"] != "float32":
-        raise Incorrect(f"{name} is {summary['dtype']}; it must be float32 (.astype(np.float32))")
+        raise Incorrect(_("{name} is {dtype}; it must be float32 (.astype(np.float32))",
+                          name=name, dtype=summary['dtype']))
 
 
 def _expect_labels(summary, name, count):
     if summary["shape"] != [count]:
-        raise Incorrect(f"{name} has shape {tuple(summary['shape'])}, expected ({count},)")
+        raise Incorrect(_("{name} has shape {shape}, expected ({count},)",
+                          name=name, shape=tuple(summary['shape']), count=count))
     if summary["dtype"] != "int32":
-        raise Incorrect(f"{name} is {summary['dtype']}; the syllabus asks for int32 labels (.astype(np.int32))")
+        raise Incorrect(_("{name} is {dtype}; the syllabus asks for int32 labels (.astype(np.int32))",
+                          name=name, dtype=summary['dtype']))
     if summary["min"] < 0 or summary["max"] > 9:
-        raise Incorrect(f"{name} holds values from {summary['min']:g} to {summary['max']:g}; digits are 0 to 9")
+        raise Incorrect(_("{name} holds values from {min:g} to {max:g}; digits are 0 to 9",
+                          name=name, min=summary['min'], max=summary['max']))
 
 
 def test_mnist_loader_shapes_dtypes_and_range(probe, rng):
@@ -150,13 +158,14 @@ def test_mnist_loader_shapes_dtypes_and_range(probe, rng):
         _expect_labels(result["test_label"], "test_label", n_test)
         for name, count in (("num_train_data", n_train), ("num_test_data", n_test)):
             if result[name] != count:
-                raise Incorrect(f"{name} is {result[name]}, but the file holds {count}: count the loaded "
-                                "examples (e.g. self.train_data.shape[0]) rather than writing a number")
+                raise Incorrect(_("{name} is {result}, but the file holds {count}: count the loaded "
+                                  "examples (e.g. self.train_data.shape[0]) rather than writing a number",
+                                  name=name, result=result[name], count=count))
         # Shapes, dtypes and ranges count only for the file's own pixels, in any order.
         for split in ("train", "test"):
             if sorted(_keys(result[f"{split}_data_values"])) != sorted(_keys(files[f"x_{split}"])):
-                raise Incorrect(f"{split}_data does not hold the file's x_{split} images (scaled to [0, 1]): load "
-                                f"them from the file, data['x_{split}'] / 255")
+                raise Incorrect(_("{split}_data does not hold the file's x_{split} images (scaled to [0, 1]): load "
+                                  "them from the file, data['x_{split}'] / 255", split=split))
 
 
 def _keys(images):
@@ -179,35 +188,37 @@ def test_mnist_loader_keeps_images_and_labels_paired(probe, rng):
         images, labels = result[f"{split}_data"], result[f"{split}_label"].reshape(-1)
         keys = _keys(images)
         if keys is None or len(keys) != len(known) or len(labels) != len(known):
-            raise Incorrect(f"{split}_data and {split}_label should hold the file's {len(known)} {split} "
-                            f"examples; got shapes {images.shape} and {result[f'{split}_label'].shape}")
+            raise Incorrect(_("{split}_data and {split}_label should hold the file's {count} {split} "
+                              "examples; got shapes {shape} and {shape2}",
+                              split=split, count=len(known), shape=images.shape, shape2=result[f'{split}_label'].shape))
         if sorted(keys) != sorted(known):
-            raise Incorrect(f"{split}_data does not hold exactly the file's x_{split} images")
+            raise Incorrect(_("{split}_data does not hold exactly the file's x_{split} images", split=split))
         wrong = sum(known[key] != label for key, label in zip(keys, labels.tolist()))
         if wrong:
-            raise Incorrect(f"{wrong} of {len(keys)} images in {split}_data sit next to another image's label in "
-                            f"{split}_label: images and labels were shuffled separately; shuffle both with one "
-                            "permutation, or not at all")
+            raise Incorrect(_("{wrong} of {count} images in {split}_data sit next to another image's label in "
+                              "{split}_label: images and labels were shuffled separately; shuffle both with one "
+                              "permutation, or not at all", wrong=wrong, count=len(keys), split=split))
     batch_keys = []
     for size, batch in zip(sizes, result["batches"]):
         X, y = batch["X"], batch["y"].reshape(-1)
         if X.shape[:1] != (size,) or X.shape[1:] not in ((28, 28, 1), (28, 28)) or y.shape != (size,):
-            raise Incorrect(f"get_batch({size}) returned X of shape {X.shape} and y of shape {batch['y'].shape}; "
-                            f"expected ({size}, 28, 28, 1) and ({size},)")
+            raise Incorrect(_("get_batch({size}) returned X of shape {shape} and y of shape {shape2}; "
+                              "expected ({size}, 28, 28, 1) and ({size},)",
+                              size=size, shape=X.shape, shape2=batch['y'].shape))
         keys = _keys(X)
         if any(key not in train for key in keys):
             in_test = sum(key in test for key in keys)
-            raise Incorrect(f"get_batch({size}) returned images that are not training images"
-                            + (f" ({in_test} are test images)" if in_test else "")
-                            + ": draw batches from train_data")
+            raise Incorrect(_("get_batch({size}) returned images that are not training images{in_test}: draw "
+                              "batches from train_data", size=size,
+                              in_test=_(" ({count} are test images)", count=in_test) if in_test else ""))
         wrong = sum(train[key] != label for key, label in zip(keys, y.tolist()))
         if wrong:
-            raise Incorrect(f"get_batch({size}) returned {wrong} of {size} images with another image's label: images "
-                            "and labels were shuffled (or indexed) separately; draw one array of indices and use it "
-                            "for both X and y")
+            raise Incorrect(_("get_batch({size}) returned {wrong} of {size} images with another image's label: images "
+                              "and labels were shuffled (or indexed) separately; draw one array of indices and use it "
+                              "for both X and y", size=size, wrong=wrong))
         batch_keys.append(frozenset(keys))
     if len(set(batch_keys)) == 1:
-        raise Incorrect("get_batch returned the same examples on every call: draw a random batch each time")
+        raise Incorrect(_("get_batch returned the same examples on every call: draw a random batch each time"))
 
 
 # --- loss_fn -----------------------------------------------------------------------------
@@ -219,7 +230,7 @@ def _probabilities(rng, n, k):
 
 
 def test_loss_fn_matches_float64_cross_entropy(probe, rng):
-    for _ in range(2):
+    for __ in range(2):
         n, k = int(rng.integers(5, 40)), int(rng.integers(3, 11))
         y_true = rng.integers(0, k, size=n)
         y_pred = _probabilities(rng, n, k)
@@ -228,13 +239,13 @@ def test_loss_fn_matches_float64_cross_entropy(probe, rng):
         as_logits = p - p.max(axis=1, keepdims=True)
         as_logits = -(as_logits - np.log(np.exp(as_logits).sum(axis=1, keepdims=True)))[np.arange(n), y_true]
         out = probe.loss(y_true=y_true, y_pred=y_pred)
-        expect_close(out, per_example.mean(), f"loss_fn for {n} examples of {k} classes", mistakes={
-            "it is the sum over the batch; take the mean (tf.reduce_mean), so that the loss does not grow with "
-            "the batch size": per_example.sum(),
-            "it treats the probabilities as logits (from_logits=True); the model's outputs are probabilities, "
-            "so leave from_logits=False": as_logits.mean(),
-            "from_logits=True and summed: y_pred are probabilities, and the loss is the mean": as_logits.sum(),
-            "it returns one loss per example; the loss is their mean (tf.reduce_mean)": per_example,
+        expect_close(out, per_example.mean(), _("loss_fn for {n} examples of {k} classes", n=n, k=k), mistakes={
+            _("it is the sum over the batch; take the mean (tf.reduce_mean), so that the loss does not grow with "
+              "the batch size"): per_example.sum(),
+            _("it treats the probabilities as logits (from_logits=True); the model's outputs are probabilities, "
+              "so leave from_logits=False"): as_logits.mean(),
+            _("from_logits=True and summed: y_pred are probabilities, and the loss is the mean"): as_logits.sum(),
+            _("it returns one loss per example; the loss is their mean (tf.reduce_mean)"): per_example,
         })
 
 
@@ -243,12 +254,13 @@ def test_loss_fn_returns_a_scalar(probe, rng):
     y_true, y_pred = rng.integers(0, k, size=n), _probabilities(rng, n, k)
     out = numbers(probe.loss(y_true=y_true, y_pred=y_pred), "loss_fn")
     if out.shape == (n,):
-        raise Incorrect(f"loss_fn returned one loss per example (shape ({n},)); the loss of a batch is their mean, "
-                        "a scalar: wrap it in tf.reduce_mean")
+        raise Incorrect(_("loss_fn returned one loss per example (shape ({n},)); the loss of a batch is their mean, "
+                          "a scalar: wrap it in tf.reduce_mean", n=n))
     if out.shape != ():
-        raise Incorrect(f"loss_fn should return a scalar (shape ()), got shape {out.shape}")
+        raise Incorrect(_("loss_fn should return a scalar (shape ()), got shape {shape}", shape=out.shape))
     # A scalar counts only when it is the loss (a constant is a scalar too).
-    expect_close(out, -np.log(y_pred.astype(np.float64)[np.arange(n), y_true]).mean(), f"loss_fn for {n} examples")
+    expect_close(out, -np.log(y_pred.astype(np.float64)[np.arange(n), y_true]).mean(), _("loss_fn for {n} examples",
+                                                                                         n=n))
 
 
 # --- train_step --------------------------------------------------------------------------
@@ -257,11 +269,11 @@ def test_train_step_returns_the_loss_before_the_update(probe, rng):
     X, y = _batch(rng, int(rng.integers(24, 64)))
     result = probe.train_step_sgd(X=X, y=y, seed=int(rng.integers(2**31 - 1)), hidden=HIDDEN, learning_rate=0.5)
     before = _loss(result["before"], X, y)
-    expect_close(result["loss"], before, "the loss train_step returned", mistakes={
-        "it is the loss after the update; return the loss computed under the tape, before apply_gradients":
+    expect_close(result["loss"], before, _("the loss train_step returned"), mistakes={
+        _("it is the loss after the update; return the loss computed under the tape, before apply_gradients"):
             _loss(result["after"], X, y),
-        "it is the sum over the batch; the loss is the mean (see loss_fn)": before * len(y),
-        "it is one loss per example; return the batch's mean loss": _per_example_loss(result["before"], X, y),
+        _("it is the sum over the batch; the loss is the mean (see loss_fn)"): before * len(y),
+        _("it is one loss per example; return the batch's mean loss"): _per_example_loss(result["before"], X, y),
     })
 
 
@@ -272,20 +284,22 @@ def test_train_step_applies_the_mean_loss_gradients_to_every_trainable_variable(
                                   learning_rate=learning_rate)
     unchanged = _unchanged(result["before"], result["after"])
     if result["missing_gradients"]:
-        raise Incorrect(f"some gradients are None ({', '.join(unchanged) or 'see the warning'}): compute the "
-                        "model's output and the loss inside the `with tf.GradientTape()` block, and differentiate "
-                        "with respect to model.trainable_variables")
+        raise Incorrect(_("some gradients are None ({value}): compute the "
+                          "model's output and the loss inside the `with tf.GradientTape()` block, and differentiate "
+                          "with respect to model.trainable_variables",
+                          value=', '.join(unchanged) or _('see the warning')))
     if unchanged:
-        raise Incorrect(f"{len(unchanged)} of {len(VARIABLES)} trainable variables did not change "
-                        f"({', '.join(unchanged)}): take the gradients with respect to model.trainable_variables, "
-                        "all of them, and apply them to that same list")
+        raise Incorrect(_("{count} of {count2} trainable variables did not change "
+                          "({unchanged}): take the gradients with respect to model.trainable_variables, "
+                          "all of them, and apply them to that same list",
+                          count=len(unchanged), count2=len(VARIABLES), unchanged=', '.join(unchanged)))
     reference = _gradients(result["before"], X, y)
     for name, old, new, gradient in zip(VARIABLES, result["before"], result["after"], reference):
         applied = (np.asarray(old, np.float64) - np.asarray(new, np.float64)) / learning_rate
-        expect_close(applied, gradient, f"the gradient applied to {name}", rtol=1e-2, atol_scale=1e-3, mistakes={
-            "it is batch_size times the gradient of the mean loss: the loss is summed over the batch, not averaged":
+        expect_close(applied, gradient, _("the gradient applied to {name}", name=_(name)), rtol=1e-2, atol_scale=1e-3, mistakes={
+            _("it is batch_size times the gradient of the mean loss: the loss is summed over the batch, not averaged"):
                 gradient * len(y),
-            "it has the wrong sign: apply_gradients subtracts the gradient itself, so pass it unchanged": -gradient,
+            _("it has the wrong sign: apply_gradients subtracts the gradient itself, so pass it unchanged"): -gradient,
         })
 
 
@@ -296,16 +310,17 @@ def test_train_step_works_for_several_fresh_models_and_optimizers(probe, rng):
     for number, pair in enumerate(pairs, start=1):
         weights = pair["weights"]
         for step, ((X, y), loss) in enumerate(zip(batches, pair["losses"])):
-            what = f"model and optimizer number {number}, step {step + 1}"
-            expect_close(loss, _loss(weights[step], X, y), f"the loss train_step returned for the {what}", mistakes={
-                "it is the loss after the update; return the loss computed before apply_gradients":
+            what = _("model and optimizer number {number}, step {value}", number=number, value=step + 1)
+            expect_close(loss, _loss(weights[step], X, y), _("the loss train_step returned for the {what}",
+                                                             what=what), mistakes={
+                _("it is the loss after the update; return the loss computed before apply_gradients"):
                     _loss(weights[step + 1], X, y),
             })
             unchanged = _unchanged(weights[step], weights[step + 1])
             if unchanged:
-                raise Incorrect(f"for the {what}, train_step left {', '.join(unchanged)} unchanged: each call must "
-                                "update the model and use the optimizer it is given, not ones kept from an "
-                                "earlier call")
+                raise Incorrect(_("for the {what}, train_step left {unchanged} unchanged: each call must "
+                                  "update the model and use the optimizer it is given, not ones kept from an "
+                                  "earlier call", what=what, unchanged=', '.join(unchanged)))
 
 
 # --- train -------------------------------------------------------------------------------
@@ -326,23 +341,23 @@ def _expect_adam(weights_before, weights_after, gradients, learning_rate):
     deltas = [np.asarray(new, np.float64) - np.asarray(old, np.float64)
               for old, new in zip(weights_before, weights_after)]
     if all(not delta.any() for delta in deltas):
-        raise Incorrect("the model's weights did not change between the first and the second batch: train on each "
-                        "batch (train_step) before fetching the next one")
+        raise Incorrect(_("the model's weights did not change between the first and the second batch: train on each "
+                          "batch (train_step) before fetching the next one"))
     masks = [np.abs(gradient) > 1e-4 for gradient in gradients]
     if _share_matching(deltas, [_adam_first_step(g, learning_rate) for g in gradients], masks, learning_rate) > 0.99:
         return
     if _share_matching(deltas, [_adam_first_step(g, 0.001) for g in gradients], masks, 0.001) > 0.99:
-        raise Incorrect(f"the first update is Adam's with learning_rate=0.001, Keras's default, not the "
-                        f"learning_rate={learning_rate:.4g} train was given: pass it on, "
-                        "tf.keras.optimizers.Adam(learning_rate=learning_rate)")
+        raise Incorrect(_("the first update is Adam's with learning_rate=0.001, Keras's default, not the "
+                          "learning_rate={learning_rate:.4g} train was given: pass it on, "
+                          "tf.keras.optimizers.Adam(learning_rate=learning_rate)", learning_rate=learning_rate))
     if _share_matching(deltas, [-learning_rate * g for g in gradients], masks, learning_rate * 1e-3) > 0.99:
-        raise Incorrect("the first update is plain gradient descent (SGD), not Adam: the notes' loop uses "
-                        "tf.keras.optimizers.Adam(learning_rate=learning_rate)")
+        raise Incorrect(_("the first update is plain gradient descent (SGD), not Adam: the notes' loop uses "
+                          "tf.keras.optimizers.Adam(learning_rate=learning_rate)"))
     step = float(np.median(np.concatenate([np.abs(d[m]) for d, m in zip(deltas, masks)])))
-    raise Incorrect(f"the first update moved the weights by about {step:.3g} each, but Adam's first step with "
-                    f"learning_rate={learning_rate:.4g} moves each weight by about {learning_rate:.4g}: create "
-                    "tf.keras.optimizers.Adam(learning_rate=learning_rate) once, before the loop, and apply every "
-                    "batch's gradients with it")
+    raise Incorrect(_("the first update moved the weights by about {step:.3g} each, but Adam's first step with "
+                      "learning_rate={learning_rate:.4g} moves each weight by about {learning_rate:.4g}: create "
+                      "tf.keras.optimizers.Adam(learning_rate=learning_rate) once, before the loop, and apply every "
+                      "batch's gradients with it", step=step, learning_rate=learning_rate))
 
 
 def test_train_runs_the_notes_number_of_batches_with_adam(probe, rng):
@@ -359,21 +374,22 @@ def test_train_runs_the_notes_number_of_batches_with_adam(probe, rng):
                                   seed=int(rng.integers(2**31 - 1)), hidden=HIDDEN)
     sizes = result["sizes"].tolist()
     if len(sizes) != expected:
-        hint = " (that is one epoch: multiply by num_epochs)" if len(sizes) == n_train // batch_size else ""
-        raise Incorrect(f"train called get_batch {len(sizes)} times{hint}; the notes' loop makes "
-                        f"num_train_data // batch_size * num_epochs = {n_train} // {batch_size} * {num_epochs} = "
-                        f"{expected} batches")
+        hint = _(" (that is one epoch: multiply by num_epochs)") if len(sizes) == n_train // batch_size else ""
+        raise Incorrect(_("train called get_batch {count} times{hint}; the notes' loop makes "
+                          "num_train_data // batch_size * num_epochs = {n_train} // {batch_size} * {num_epochs} = "
+                          "{expected} batches",
+                          count=len(sizes), hint=hint, n_train=n_train, batch_size=batch_size, num_epochs=num_epochs, expected=expected))
     if any(size != batch_size for size in sizes):
-        raise Incorrect(f"train asked get_batch for batches of {sorted(set(sizes))} examples; pass batch_size "
-                        f"({batch_size}) on")
+        raise Incorrect(_("train asked get_batch for batches of {sorted} examples; pass batch_size "
+                          "({batch_size}) on", sorted=sorted(set(sizes)), batch_size=batch_size))
     losses = result["losses"]
     if len(losses) != expected:
-        raise Incorrect(f"train returned {len(losses)} losses; it should return the loss of every batch, "
-                        f"{expected} of them")
+        raise Incorrect(_("train returned {count} losses; it should return the loss of every batch, "
+                          "{expected} of them", count=len(losses), expected=expected))
     w0, w1 = result["weights_at"]
     X1, y1 = result["X1"], result["y1"]
-    expect_close(losses[0], _loss(w0, X1, y1), "the first loss train returned", mistakes={
-        "it is the first batch's loss after the update; record the loss train_step returns": _loss(w1, X1, y1),
+    expect_close(losses[0], _loss(w0, X1, y1), _("the first loss train returned"), mistakes={
+        _("it is the first batch's loss after the update; record the loss train_step returns"): _loss(w1, X1, y1),
     })
     _expect_adam(w0, w1, _gradients(w0, X1, y1), learning_rate)
 
@@ -383,7 +399,8 @@ def test_train_reaches_88_percent_test_accuracy_on_mnist(probe, rng):
     accuracy = held_out_accuracy(result["weights"])
     if accuracy < ACCURACY_THRESHOLD:
         budget = ", ".join(f"{key}={value}" for key, value in TRAIN_BUDGET.items())
-        why = (" That is about chance (0.10): are the gradients applied, and are images still paired with their "
-               "labels?" if accuracy < 0.2 else "")
-        raise Incorrect(f"the grader's MLP reached {accuracy:.3f} test accuracy after train(model, loader, {budget}); "
-                        f"at least {ACCURACY_THRESHOLD} is required (the reference reaches about 0.92).{why}")
+        why = (_(" That is about chance (0.10): are the gradients applied, and are images still paired with their "
+                 "labels?") if accuracy < 0.2 else "")
+        raise Incorrect(_("the grader's MLP reached {accuracy:.3f} test accuracy after train(model, loader, {budget}); "
+                          "at least {accuracy_threshold} is required (the reference reaches about 0.92).{why}",
+                          accuracy=accuracy, budget=budget, accuracy_threshold=ACCURACY_THRESHOLD, why=why))

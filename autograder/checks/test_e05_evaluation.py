@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.expect import expect_close, expect_equal
+from autograder.i18n import N_, _
 from autograder.outcomes import Incorrect
 
 
@@ -30,8 +31,9 @@ def _data(rng, right, num_classes):
 
 def _expect_batches(max_rows, batch_size, name):
     if max_rows > batch_size:
-        raise Incorrect(f"{name} gave the model {max_rows} rows at once, but batch_size is {batch_size}: predict "
-                        "batch by batch, X[start:start + batch_size] for start in range(0, len(X), batch_size)")
+        raise Incorrect(_("{name} gave the model {max_rows} rows at once, but batch_size is {batch_size}: predict "
+                          "batch by batch, X[start:start + batch_size] for start in range(0, len(X), batch_size)",
+                          name=name, max_rows=max_rows, batch_size=batch_size))
 
 
 # --- evaluate ----------------------------------------------------------------------------
@@ -42,8 +44,8 @@ def _never_reset(result, correct, count):
     return (earlier["correct"] + correct) / (earlier["count"] + count) if earlier["count"] else None
 
 
-NOT_RESET = ("it also counts the examples of an earlier call: the metric was never reset; create the "
-             "SparseCategoricalAccuracy inside evaluate (or call reset_state() first)")
+NOT_RESET = (N_("it also counts the examples of an earlier call: the metric was never reset; create the "
+               "SparseCategoricalAccuracy inside evaluate (or call reset_state() first)"))
 
 
 def test_evaluate_counts_the_last_partial_batch(probe, rng):
@@ -52,15 +54,16 @@ def test_evaluate_counts_the_last_partial_batch(probe, rng):
     # Half of the full batches' predictions are right and all of the last partial batch's,
     # so leaving that batch out shows: it lowers the accuracy by rest / (2 * len(X)) >= 0.005.
     right = np.concatenate([rng.permutation(np.arange(full) < full // 2), np.ones(rest, bool)])
-    X, y, _ = _data(rng, right, num_classes)
+    X, y, __ = _data(rng, right, num_classes)
     result = probe.evaluate(X=X, y=y, batch_size=batch_size)
-    mistakes = {f"it leaves out the last partial batch ({rest} of {len(y)} examples); the notes' loop runs "
-                "num_test_data // batch_size batches. Loop over range(0, len(X), batch_size): the last slice is "
-                "just shorter": right[:full].mean()}
+    mistakes = {_("it leaves out the last partial batch ({rest} of {count} examples); the notes' loop runs "
+                  "num_test_data // batch_size batches. Loop over range(0, len(X), batch_size): the last slice is "
+                  "just shorter", rest=rest, count=len(y)): right[:full].mean()}
     never_reset = _never_reset(result, int(right.sum()), len(right))
     if never_reset is not None:
-        mistakes[NOT_RESET] = never_reset
-    expect_close(result["accuracy"], right.mean(), f"evaluate on {len(y)} examples with batch_size={batch_size}",
+        mistakes[_(NOT_RESET)] = never_reset
+    expect_close(result["accuracy"], right.mean(), _("evaluate on {count} examples with batch_size={batch_size}",
+                                                     count=len(y), batch_size=batch_size),
                  mistakes=mistakes)
     _expect_batches(result["max_rows"], batch_size, "evaluate")
 
@@ -70,21 +73,22 @@ def test_evaluate_on_other_data_gives_that_datas_accuracy(probe, rng):
     for share in (rng.uniform(0.75, 0.95), rng.uniform(0.15, 0.45)):
         count = int(rng.integers(3, 7)) * batch_size
         right = rng.permutation(np.arange(count) < round(share * count))
-        X, y, _ = _data(rng, right, num_classes)
+        X, y, __ = _data(rng, right, num_classes)
         result = probe.evaluate(X=X, y=y, batch_size=batch_size)
         never_reset = _never_reset(result, int(right.sum()), count)
-        expect_close(result["accuracy"], right.mean(), f"evaluate on {count} other examples",
-                     mistakes={NOT_RESET: never_reset} if never_reset is not None else None)
+        expect_close(result["accuracy"], right.mean(), _("evaluate on {count} other examples", count=count),
+                     mistakes={_(NOT_RESET): never_reset} if never_reset is not None else None)
 
 
 # --- predict_classes ---------------------------------------------------------------------
 
 def _expect_int_array(result, name):
     if result["type"] != "numpy.ndarray":
-        raise Incorrect(f"{name} returned a {result['type']}; return a NumPy array (.numpy() on a tensor)")
+        raise Incorrect(_("{name} returned a {type}; return a NumPy array (.numpy() on a tensor)",
+                          name=name, type=result['type']))
     if not np.issubdtype(np.dtype(result["dtype"]), np.integer):
-        raise Incorrect(f"{name} returned {result['dtype']} values; they must be ints (np.argmax gives int64; "
-                        "don't cast to float)")
+        raise Incorrect(_("{name} returned {dtype} values; they must be ints (np.argmax gives int64; "
+                          "don't cast to float)", name=name, dtype=result['dtype']))
 
 
 def test_predict_classes_returns_int_class_ids(probe, rng):
@@ -93,10 +97,10 @@ def test_predict_classes_returns_int_class_ids(probe, rng):
     result = probe.predict_classes(X=_rows(rng, predicted, num_classes), batch_size=batch_size)
     classes = result["classes"]
     if classes.shape == (len(predicted), num_classes):
-        raise Incorrect(f"predict_classes returned the probabilities (shape {classes.shape}); the class id is the "
-                        "index of the largest one: np.argmax(..., axis=-1)")
+        raise Incorrect(_("predict_classes returned the probabilities (shape {shape}); the class id is the "
+                          "index of the largest one: np.argmax(..., axis=-1)", shape=classes.shape))
     _expect_int_array(result, "predict_classes")
-    expect_equal(classes, predicted, f"predict_classes on {len(predicted)} examples")
+    expect_equal(classes, predicted, _("predict_classes on {count} examples", count=len(predicted)))
     _expect_batches(result["max_rows"], batch_size, "predict_classes")
 
 
@@ -107,12 +111,14 @@ def test_predict_classes_covers_every_example_in_order(probe, rng):
     result = probe.predict_classes(X=_rows(rng, predicted, num_classes), batch_size=batch_size)
     classes = result["classes"]
     if classes.shape == (full,):
-        raise Incorrect(f"predict_classes returned {full} ids for {full + rest} examples: the last partial batch "
-                        f"({rest} examples) was dropped; loop over range(0, len(X), batch_size)")
+        raise Incorrect(_("predict_classes returned {full} ids for {value} examples: the last partial batch "
+                          "({rest} examples) was dropped; loop over range(0, len(X), batch_size)",
+                          full=full, value=full + rest, rest=rest))
     if classes.shape == predicted.shape and not np.array_equal(classes, predicted) and \
             np.array_equal(np.sort(classes), np.sort(predicted)):
-        raise Incorrect("predict_classes returned the right ids in the wrong order: keep the batches in order")
-    expect_equal(classes, predicted, f"predict_classes on {full + rest} examples with batch_size={batch_size}")
+        raise Incorrect(_("predict_classes returned the right ids in the wrong order: keep the batches in order"))
+    expect_equal(classes, predicted, _("predict_classes on {value} examples with batch_size={batch_size}",
+                                       value=full + rest, batch_size=batch_size))
     _expect_batches(result["max_rows"], batch_size, "predict_classes")
 
 
@@ -142,9 +148,10 @@ def test_confusion_matrix_rows_are_true_labels_columns_predictions(probe, rng):
     result = probe.confusion_matrix(X=X, y=y, num_classes=num_classes)
     matrix = result["matrix"]
     if matrix.shape == expected.shape and np.array_equal(matrix, expected.T):
-        raise Incorrect("rows and columns are swapped: row i must count the examples whose true label is i, "
-                        "column j those predicted as j (tf.math.confusion_matrix(labels=y, predictions=...))")
-    expect_equal(matrix, expected, f"confusion_matrix of {len(y)} examples and {num_classes} classes")
+        raise Incorrect(_("rows and columns are swapped: row i must count the examples whose true label is i, "
+                          "column j those predicted as j (tf.math.confusion_matrix(labels=y, predictions=...))"))
+    expect_equal(matrix, expected, _("confusion_matrix of {count} examples and {num_classes} classes",
+                                     count=len(y), num_classes=num_classes))
 
 
 def test_confusion_matrix_is_an_int_num_classes_square(probe, rng):
@@ -156,8 +163,10 @@ def test_confusion_matrix_is_an_int_num_classes_square(probe, rng):
     result = probe.confusion_matrix(X=X, y=y, num_classes=num_classes)
     matrix = result["matrix"]
     if matrix.ndim == 2 and matrix.shape[0] == matrix.shape[1] and matrix.shape[0] < num_classes:
-        raise Incorrect(f"the matrix is {matrix.shape[0]}×{matrix.shape[1]} for num_classes={num_classes}: pass "
-                        "num_classes on, so that classes missing from y and from the predictions still get "
-                        "their row and column")
+        raise Incorrect(_("the matrix is {shape}×{shape2} for num_classes={num_classes}: pass "
+                          "num_classes on, so that classes missing from y and from the predictions still get "
+                          "their row and column",
+                          shape=matrix.shape[0], shape2=matrix.shape[1], num_classes=num_classes))
     _expect_int_array(result, "confusion_matrix")
-    expect_equal(matrix, _counts(y, predicted, num_classes), f"confusion_matrix with num_classes={num_classes}")
+    expect_equal(matrix, _counts(y, predicted, num_classes), _("confusion_matrix with num_classes={num_classes}",
+                                                               num_classes=num_classes))

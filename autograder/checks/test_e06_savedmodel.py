@@ -8,6 +8,7 @@ Every SavedModel goes into a temporary folder (the `scratch_dir` fixture).
 import numpy as np
 
 from autograder.expect import expect_close, is_close
+from autograder.i18n import _
 from autograder.outcomes import Incorrect
 
 PRIMES_ABOVE_32 = (37, 41, 43, 47, 53, 59, 61, 67)
@@ -45,21 +46,23 @@ def _expect_signature(served, input_shape):
     shape, dtype = served["input_shape"], served["input_dtype"]
     if shape and shape[0] is not None:
         raise Incorrect(
-            f"serving_default takes inputs of shape {tuple(shape)}: its batch size is fixed at {shape[0]}. Declare "
-            "it unknown, tf.TensorSpec([None, *input_shape], tf.float32), so that every batch size works (saving "
-            "without a signature fixes the batch size of the model's first call)")
+            _("serving_default takes inputs of shape {shape}: its batch size is fixed at {shape2}. Declare "
+              "it unknown, tf.TensorSpec([None, *input_shape], tf.float32), so that every batch size works (saving "
+              "without a signature fixes the batch size of the model's first call)",
+              shape=tuple(shape), shape2=shape[0]))
     if [n for n in shape[1:]] != list(input_shape):
-        raise Incorrect(f"serving_default takes examples of shape {tuple(shape[1:])}, not input_shape "
-                        f"{tuple(input_shape)}")
+        raise Incorrect(_("serving_default takes examples of shape {shape}, not input_shape "
+                          "{input_shape}", shape=tuple(shape[1:]), input_shape=tuple(input_shape)))
     if dtype != "float32":
-        raise Incorrect(f"serving_default takes {dtype}; the syllabus asks for float32")
+        raise Incorrect(_("serving_default takes {dtype}; the syllabus asks for float32", dtype=dtype))
 
 
 def _expect_served(served, xs, expected, where):
     for x, out, error, reference in zip(xs, served["outputs"], served["errors"], expected):
         if error is not None:
-            raise Incorrect(f"serving_default fails on a batch of {len(x)} ({where}): {error}")
-        expect_close(out, reference, f"serving_default on a batch of {len(x)} ({where})",
+            raise Incorrect(_("serving_default fails on a batch of {count} ({where}): {error}",
+                              count=len(x), where=where, error=error))
+        expect_close(out, reference, _("serving_default on a batch of {count} ({where})", count=len(x), where=where),
                      rtol=SERVING_RTOL, atol_scale=SERVING_RTOL)
 
 
@@ -73,7 +76,7 @@ def test_export_model_serving_default_matches_the_model_in_a_clean_process(probe
     # A new process that never imports the submission: only what the folder holds counts.
     served = probe.clean.serve(export_dir=export_dir, xs=xs)
     _expect_signature(served, input_shape)
-    _expect_served(served, xs, [_forward(weights, x) for x in xs], "loaded in a fresh process")
+    _expect_served(served, xs, [_forward(weights, x) for x in xs], _("loaded in a fresh process"))
 
 
 def test_export_model_works_for_a_model_never_called(probe, rng, scratch_dir):
@@ -82,7 +85,7 @@ def test_export_model_works_for_a_model_never_called(probe, rng, scratch_dir):
     result = probe.export_never_called(export_dir=str(scratch_dir / "export"), input_shape=list(input_shape),
                                        hidden=int(rng.integers(6, 10)), outputs=int(rng.integers(1, 4)), xs=xs)
     _expect_signature(result, input_shape)
-    _expect_served(result, xs, result["expected"], "a model that was never called before export_model")
+    _expect_served(result, xs, result["expected"], _("a model that was never called before export_model"))
 
 
 def test_export_model_leaves_the_model_trainable(probe, rng, scratch_dir):
@@ -91,42 +94,45 @@ def test_export_model_leaves_the_model_trainable(probe, rng, scratch_dir):
     result = probe.export_then_train(export_dir=str(scratch_dir / "export"), input_shape=list(input_shape),
                                      hidden=int(rng.integers(6, 10)), outputs=int(rng.integers(1, 4)), xs=xs)
     if result["variables"] == 0:
-        raise Incorrect("after export_model the model still has no trainable variables: build it by calling it")
+        raise Incorrect(_("after export_model the model still has no trainable variables: build it by calling it"))
     missing = max(result["none_gradients"])
     if missing and result["call_is_tf_function"]:
         raise Incorrect(
-            f"after export_model, {missing} of the model's {result['variables']} gradients are None: export_model "
-            "put tf.function on the model's call (the notes' advice). In Keras 3 the layers then build their "
-            "weights inside that trace, later calls reuse it, and no tape sees the weights: training fails with "
-            "'No gradients provided for any variable'. Leave call alone and put tf.function on a separate "
-            "serving function (or use model.export)")
+            _("after export_model, {missing} of the model's {variables} gradients are None: export_model "
+              "put tf.function on the model's call (the notes' advice). In Keras 3 the layers then build their "
+              "weights inside that trace, later calls reuse it, and no tape sees the weights: training fails with "
+              "'No gradients provided for any variable'. Leave call alone and put tf.function on a separate "
+              "serving function (or use model.export)", missing=missing, variables=result['variables']))
     if missing:
-        raise Incorrect(f"after export_model, {missing} of the model's {result['variables']} gradients are None: "
-                        "export_model must leave the model trainable")
+        raise Incorrect(_("after export_model, {missing} of the model's {variables} gradients are None: "
+                          "export_model must leave the model trainable",
+                          missing=missing, variables=result['variables']))
     # A model left trainable counts only when the export is the model: an export of
     # something else leaves it trainable too.
     served = result["served"]
     _expect_signature(served, input_shape)
-    _expect_served(served, xs, served["expected"], "the export of a model that stays trainable")
+    _expect_served(served, xs, served["expected"], _("the export of a model that stays trainable"))
 
 
 def _load_message(writer, result):
     error, kind = result["error"], result["error_type"]
-    if "variables which have been deleted" in error:
-        return (f"load_and_predict fails on a folder written by {writer}: the loaded object was garbage-collected "
-                "while its function still needed its variables. Keep it in a variable, loaded = "
-                "tf.saved_model.load(export_dir), for as long as you call its functions")
+    if "variables which have been deleted" in error:  # TensorFlow's own text
+        return (_("load_and_predict fails on a folder written by {writer}: the loaded object was garbage-collected "
+                  "while its function still needed its variables. Keep it in a variable, loaded = "
+                  "tf.saved_model.load(export_dir), for as long as you call its functions", writer=writer))
     if kind == "AttributeError" and "serve" in error:
-        return (f"load_and_predict fails on a folder written by {writer} ({error}): only Keras's model.export "
-                "writes a `serve` endpoint; every SavedModel of the syllabus has loaded.signatures['serving_default']")
+        return (_("load_and_predict fails on a folder written by {writer} ({error}): only Keras's model.export "
+                  "writes a `serve` endpoint; every SavedModel of the syllabus has loaded.signatures['serving_default']",
+                  writer=writer, error=error))
     if kind == "KeyError":
-        return (f"load_and_predict fails on a folder written by {writer} ({error}): it looks the output up by a "
-                "fixed name, but the name depends on who wrote the folder ('output_0' from Keras, 'scores' here). "
-                "The signature returns a dict with one value: take that value")
+        return (_("load_and_predict fails on a folder written by {writer} ({error}): it looks the output up by a "
+                  "fixed name, but the name depends on who wrote the folder ('output_0' from Keras, 'scores' here). "
+                  "The signature returns a dict with one value: take that value", writer=writer, error=error))
     if kind == "TypeError" and ("argument" in error or "keyword" in error):
-        return (f"load_and_predict fails on a folder written by {writer} ({error}): it passes the input under a "
-                "fixed name; pass x positionally, or read the name from the signature's structured_input_signature")
-    return f"load_and_predict fails on a folder written by {writer}: {error}"
+        return (_("load_and_predict fails on a folder written by {writer} ({error}): it passes the input under a "
+                  "fixed name; pass x positionally, or read the name from the signature's structured_input_signature",
+                  writer=writer, error=error))
+    return _("load_and_predict fails on a folder written by {writer}: {error}", writer=writer, error=error)
 
 
 def test_load_and_predict_works_on_keras_exports_and_export_model_folders(probe, rng, scratch_dir):
@@ -141,7 +147,7 @@ def test_load_and_predict_works_on_keras_exports_and_export_model_folders(probe,
             raise Incorrect(_load_message(writer, result))
         # The submission's own folder is held to what it serves (export_model has its own checks).
         expect_close(result["value"], result.get("served", expected),
-                     f"load_and_predict on a folder written by {writer}", rtol=SERVING_RTOL, atol_scale=SERVING_RTOL)
+                     _("load_and_predict on a folder written by {writer}", writer=writer), rtol=SERVING_RTOL, atol_scale=SERVING_RTOL)
 
 
 # --- fine_tune_loaded: SGD on the mean squared error, replayed with NumPy in float64 ---
@@ -159,7 +165,7 @@ def _loss_and_grads(weights, X, y):
 def _sgd(weights, X, y, steps, learning_rate):
     """(loss before each step, loss after the last one, final weights)."""
     losses = []
-    for _ in range(steps):
+    for __ in range(steps):
         loss, grads = _loss_and_grads(weights, X, y)
         losses.append(loss)
         weights = [w - learning_rate * g for w, g in zip(weights, grads)]
@@ -180,22 +186,22 @@ def _fine_tune(probe, rng, scratch_dir):
     result = probe.fine_tune(export_dir=str(scratch_dir / "export"), weights=weights, X=X, y=y, steps=steps,
                              learning_rate=learning_rate)
     losses, final_loss, final_weights = _sgd(*case)
-    assert final_loss < losses[0], "the grader's SGD run should lower the loss"
+    assert final_loss < losses[0], _("the grader's SGD run should lower the loss")
     return result, weights, X, y, losses, final_loss, final_weights
 
 
 def test_fine_tune_loaded_lowers_the_loss_like_sgd(probe, rng, scratch_dir):
-    result, weights, X, y, losses, final_loss, _ = _fine_tune(probe, rng, scratch_dir)
-    expect_close(result["before"], losses[0], "loss_before, the mean squared error of the loaded model", mistakes={
-        "it is the sum of the squared errors; the syllabus asks for their mean (tf.reduce_mean)": losses[0] * y.size,
-        "it is the squared error averaged over the batch only; average over every element (tf.reduce_mean)":
+    result, weights, X, y, losses, final_loss, __ = _fine_tune(probe, rng, scratch_dir)
+    expect_close(result["before"], losses[0], _("loss_before, the mean squared error of the loaded model"), mistakes={
+        _("it is the sum of the squared errors; the syllabus asks for their mean (tf.reduce_mean)"): losses[0] * y.size,
+        _("it is the squared error averaged over the batch only; average over every element (tf.reduce_mean)"):
             losses[0] * y.shape[1],
     })
     if is_close(result["after"], result["before"]):
-        raise Incorrect(f"the loss did not change ({result['before']:.6g} before and after): apply the gradients "
-                        "to loaded.trainable_variables with optimizer.apply_gradients")
-    expect_close(result["after"], final_loss, f"loss_after, after {len(losses)} SGD steps", mistakes={
-        "loss_after is the loss computed before the last update; evaluate the loss once more after the loop":
+        raise Incorrect(_("the loss did not change ({before:.6g} before and after): apply the gradients "
+                          "to loaded.trainable_variables with optimizer.apply_gradients", before=result['before']))
+    expect_close(result["after"], final_loss, _("loss_after, after {count} SGD steps", count=len(losses)), mistakes={
+        _("loss_after is the loss computed before the last update; evaluate the loss once more after the loop"):
             losses[-1],
     })
 
@@ -209,15 +215,15 @@ def _by_shape(variables, reference):
 
 
 def test_fine_tune_loaded_changes_the_loaded_variables(probe, rng, scratch_dir):
-    result, weights, *_, final_weights = _fine_tune(probe, rng, scratch_dir)
+    result, weights, *__, final_weights = _fine_tune(probe, rng, scratch_dir)
     loaded = [found for found in (_by_shape(v, weights) for v in result["loaded_variables"]) if found is not None]
     if not loaded:
-        raise Incorrect("fine_tune_loaded never loaded export_dir with tf.saved_model.load (no loaded object with "
-                        "the model's trainable_variables was seen)")
+        raise Incorrect(_("fine_tune_loaded never loaded export_dir with tf.saved_model.load (no loaded object with "
+                          "the model's trainable_variables was seen)"))
     if any(all(is_close(a, b, rtol=1e-4) for a, b in zip(found, final_weights)) for found in loaded):
         return
     if all(all(np.array_equal(a, b) for a, b in zip(found, weights)) for found in loaded):
-        raise Incorrect("fine_tune_loaded left the loaded variables unchanged: train loaded.trainable_variables "
-                        "themselves (optimizer.apply_gradients(zip(grads, loaded.trainable_variables)))")
-    raise Incorrect("the loaded variables changed, but not the way SGD(learning_rate) on the mean squared error "
-                    "moves them in `steps` steps")
+        raise Incorrect(_("fine_tune_loaded left the loaded variables unchanged: train loaded.trainable_variables "
+                          "themselves (optimizer.apply_gradients(zip(grads, loaded.trainable_variables)))"))
+    raise Incorrect(_("the loaded variables changed, but not the way SGD(learning_rate) on the mean squared error "
+                      "moves them in `steps` steps"))

@@ -8,6 +8,7 @@ import numpy as np
 
 from autograder import COURSE_ROOT
 from autograder.expect import expect_close, is_close, numbers
+from autograder.i18n import _
 from autograder.outcomes import Incorrect
 
 DATA = COURSE_ROOT / "data" / "sentiment_text.jsonl"
@@ -28,10 +29,11 @@ def test_embedding_lookup_matches_numpy_indexing_for_any_id_shape(probe, rng):
     for number, shape in enumerate(_id_shapes(rng)):
         ids = rng.integers(0, vocab_size, size=shape)
         out = probe.embedding_lookup(matrix=matrix, ids=ids.astype(np.int32), as_tensor=number % 2 == 1)["value"]
-        mistakes = {"it returns the whole matrix, not the rows of `ids`": matrix}
+        mistakes = {_("it returns the whole matrix, not the rows of `ids`"): matrix}
         if ids.ndim != 1:
-            mistakes["the ids were flattened: the result must have shape ids.shape + [dim]"] = matrix[ids.reshape(-1)]
-        expect_close(out, matrix[ids], f"embedding_lookup for ids of shape {tuple(shape)} (dim {dim})",
+            mistakes[_("the ids were flattened: the result must have shape ids.shape + [dim]")] = matrix[ids.reshape(-1)]
+        expect_close(out, matrix[ids], _("embedding_lookup for ids of shape {shape} (dim {dim})",
+                                         shape=tuple(shape), dim=dim),
                      mistakes=mistakes)
 
 
@@ -42,11 +44,11 @@ def test_embedding_lookup_returns_float32(probe, rng):
     # The dtype counts only for the right rows (zeros are float32 too).
     expect_close(result["value"], matrix[ids], "embedding_lookup")
     if result["dtype"] == "float64":
-        raise Incorrect("embedding_lookup returned float64: the notes' np.random.random matrix is float64 and "
-                        "tf.nn.embedding_lookup keeps that dtype, so float64 embeddings get fed to a float32 model. "
-                        "Cast the result with tf.cast(..., tf.float32)")
+        raise Incorrect(_("embedding_lookup returned float64: the notes' np.random.random matrix is float64 and "
+                          "tf.nn.embedding_lookup keeps that dtype, so float64 embeddings get fed to a float32 model. "
+                          "Cast the result with tf.cast(..., tf.float32)"))
     if result["dtype"] != "float32":
-        raise Incorrect(f"embedding_lookup returned {result['dtype']}; it must be float32")
+        raise Incorrect(_("embedding_lookup returned {dtype}; it must be float32", dtype=result['dtype']))
 
 
 # --- build_vocab --------------------------------------------------------------------------
@@ -61,7 +63,7 @@ def _words(rng, count):
 def _texts_with_counts(rng, counts: dict[str, int], shout: str = "", lead: str = "") -> list[str]:
     """Texts that hold each word `counts[word]` times, in random case and spacing; the word
     `shout` always in capitals, the word `lead` first."""
-    tokens = [word for word, count in counts.items() for _ in range(count)]
+    tokens = [word for word, count in counts.items() for __ in range(count)]
     tokens = [tokens[i] for i in rng.permutation(len(tokens))]
     if lead:
         tokens.insert(0, tokens.pop(tokens.index(lead)))
@@ -89,7 +91,7 @@ def _reference_vocab(texts, max_tokens, tie_key=lambda token: token, lower=True)
 
 def _first_appearance_vocab(texts, max_tokens):
     counts = Counter(token for text in texts for token in text.lower().split())
-    return {token: index for index, (token, _) in enumerate(counts.most_common(max(0, max_tokens - 2)), start=2)}
+    return {token: index for index, (token, __) in enumerate(counts.most_common(max(0, max_tokens - 2)), start=2)}
 
 
 def _real_ids(pairs):
@@ -108,20 +110,20 @@ def test_build_vocab_orders_by_frequency_then_alphabetically(probe, rng):
     if actual == expected:
         return
     if any(token != token.lower() for token in actual):
-        raise Incorrect("the vocabulary holds tokens that are not lower-cased: split `text.lower()`")
+        raise Incorrect(_("the vocabulary holds tokens that are not lower-cased: split `text.lower()`"))
     reserved = sorted(token for token, index in pairs if index in (0, 1) and token in counts)
     if reserved:
-        raise Incorrect(f"the real token {reserved[0]!r} has id 0 or 1: real tokens start at id 2 "
-                        "(0 is padding, 1 is out-of-vocabulary)")
+        raise Incorrect(_("the real token {reserved!r} has id 0 or 1: real tokens start at id 2 "
+                          "(0 is padding, 1 is out-of-vocabulary)", reserved=reserved[0]))
     mistakes = {
-        "ties are broken by first appearance (Counter.most_common keeps insertion order): "
-        "sort ties alphabetically, key=lambda token: (-count, token)": _first_appearance_vocab(texts, max_tokens),
-        "ties are in reverse alphabetical order (sorting (count, token) with reverse=True reverses the "
-        "tie-break too): sort with key=lambda token: (-count, token)":
+        _("ties are broken by first appearance (Counter.most_common keeps insertion order): "
+          "sort ties alphabetically, key=lambda token: (-count, token)"): _first_appearance_vocab(texts, max_tokens),
+        _("ties are in reverse alphabetical order (sorting (count, token) with reverse=True reverses the "
+          "tie-break too): sort with key=lambda token: (-count, token)"):
             _reference_vocab(texts, max_tokens, tie_key=lambda token: [-ord(c) for c in token] + [1]),
-        "max_tokens counts every id, 0 and 1 included: keep only max_tokens - 2 real tokens":
+        _("max_tokens counts every id, 0 and 1 included: keep only max_tokens - 2 real tokens"):
             _reference_vocab(texts, max_tokens + 2),
-        "the tokens are not lower-cased, so 'Word' and 'word' are counted apart: split `text.lower()`":
+        _("the tokens are not lower-cased, so 'Word' and 'word' are counted apart: split `text.lower()`"):
             _reference_vocab(texts, max_tokens, lower=False),
     }
     for message, predicted in mistakes.items():
@@ -129,9 +131,10 @@ def test_build_vocab_orders_by_frequency_then_alphabetically(probe, rng):
             raise Incorrect(f"build_vocab: {message}")
     wrong = sorted(token for token in set(expected) | set(actual) if actual.get(token) != expected.get(token))
     token = wrong[0]
-    raise Incorrect(f"build_vocab differs for {len(wrong)} token(s): e.g. {token!r} (seen {counts.get(token, 0)} "
-                    f"times) has id {actual.get(token)}, expected {expected.get(token)} (ids by frequency, "
-                    "ties alphabetically, from 2 on)")
+    raise Incorrect(_("build_vocab differs for {count} token(s): e.g. {token!r} (seen {get} "
+                      "times) has id {get2}, expected {get3} (ids by frequency, "
+                      "ties alphabetically, from 2 on)",
+                      count=len(wrong), token=token, get=counts.get(token, 0), get2=actual.get(token), get3=expected.get(token)))
 
 
 def test_build_vocab_reserves_0_for_padding_and_1_for_unknown(probe, rng):
@@ -143,18 +146,21 @@ def test_build_vocab_reserves_0_for_padding_and_1_for_unknown(probe, rng):
         real = [(token, index) for token, index in pairs if token in counts]
         reserved = [token for token, index in real if index in (0, 1)]
         if reserved:
-            raise Incorrect(f"the real token {reserved[0]!r} has id {dict(real)[reserved[0]]}: ids 0 (padding) and "
-                            "1 (out-of-vocabulary) are reserved, real tokens start at 2")
-        if any(index < 0 for _, index in pairs):
-            raise Incorrect("the vocabulary has negative ids")
+            raise Incorrect(_("the real token {reserved!r} has id {dict}: ids 0 (padding) and "
+                              "1 (out-of-vocabulary) are reserved, real tokens start at 2",
+                              reserved=reserved[0], dict=dict(real)[reserved[0]]))
+        if any(index < 0 for __, index in pairs):
+            raise Incorrect(_("the vocabulary has negative ids"))
         expected = _reference_vocab(texts, max_tokens)
         actual = _real_ids(pairs)
         if len(actual) != len(expected):
-            raise Incorrect(f"with max_tokens={max_tokens} and {len(words)} distinct tokens the vocabulary should "
-                            f"hold {len(expected)} real tokens (ids 2 to {max_tokens - 1} at most; 0 and 1 count "
-                            f"towards max_tokens), but it holds {len(actual)}")
+            raise Incorrect(_("with max_tokens={max_tokens} and {count} distinct tokens the vocabulary should "
+                              "hold {count2} real tokens (ids 2 to {value} at most; 0 and 1 count "
+                              "towards max_tokens), but it holds {count3}",
+                              max_tokens=max_tokens, count=len(words), count2=len(expected), value=max_tokens - 1, count3=len(actual)))
         if actual != expected:
-            raise Incorrect(f"with max_tokens={max_tokens}, the ids from 2 on should be {expected}, got {actual}")
+            raise Incorrect(_("with max_tokens={max_tokens}, the ids from 2 on should be {expected}, got {actual}",
+                              max_tokens=max_tokens, expected=expected, actual=actual))
 
 
 # --- encode -------------------------------------------------------------------------------
@@ -182,12 +188,13 @@ def test_encode_truncates_and_right_pads_with_zeros(probe, rng):
         tail[r, :len(kept)] = kept
         left[r, length - len(ids[:length]):] = ids[:length]
     expect_close(result["value"], expected, f"encode(texts, vocab, {length})", mistakes={
-        "the padding is on the left: pad on the right (the tokens first, then zeros)": left,
-        "long texts keep their last tokens: truncate by keeping the first `length` tokens": tail,
-        "the padding id is 0, not 1 (1 is out-of-vocabulary)": ones,
+        _("the padding is on the left: pad on the right (the tokens first, then zeros)"): left,
+        _("long texts keep their last tokens: truncate by keeping the first `length` tokens"): tail,
+        _("the padding id is 0, not 1 (1 is out-of-vocabulary)"): ones,
     })
     if result["dtype"] != "int32":
-        raise Incorrect(f"encode returned {result['dtype']}; the syllabus asks for int32 (dtype=np.int32)")
+        raise Incorrect(_("encode returned {dtype}; the syllabus asks for int32 (dtype=np.int32)",
+                          dtype=result['dtype']))
 
 
 def test_encode_lowercases_and_maps_unknown_tokens_to_1(probe, rng):
@@ -195,13 +202,13 @@ def test_encode_lowercases_and_maps_unknown_tokens_to_1(probe, rng):
     known, unknown = words[:6], words[6:]
     vocab = _vocab_for(rng, known)
     length = 12
-    rows = [list(rng.choice(words, size=int(rng.integers(3, 8)))) for _ in range(4)]
+    rows = [list(rng.choice(words, size=int(rng.integers(3, 8)))) for __ in range(4)]
     rows[0][0] = unknown[0]
     rows[1][-1] = known[0]
     shown = [[w.upper() if (r + i) % 3 == 0 else w.capitalize() if (r + i) % 3 == 1 else w for i, w in enumerate(row)]
              for r, row in enumerate(rows)]
     texts = [" ".join(row) for row in shown]
-    expected, as_zero, dropped, cased = (np.zeros((len(rows), length)) for _ in range(4))
+    expected, as_zero, dropped, cased = (np.zeros((len(rows), length)) for __ in range(4))
     for r, row in enumerate(rows):
         expected[r, :len(row)] = [vocab.get(w, 1) for w in row]
         as_zero[r, :len(row)] = [vocab.get(w, 0) for w in row]
@@ -209,10 +216,10 @@ def test_encode_lowercases_and_maps_unknown_tokens_to_1(probe, rng):
         dropped[r, :len(kept)] = kept
         cased[r, :len(row)] = [vocab.get(w, 1) for w in shown[r]]
     expect_close(probe.encode(texts=texts, vocab=vocab, length=length)["value"], expected,
-                 "encode of mixed-case texts with unknown tokens", mistakes={
-                     "unknown tokens must become 1 (out-of-vocabulary), not 0 (padding)": as_zero,
-                     "unknown tokens were dropped: map them to 1": dropped,
-                     "the tokens were not lower-cased before the lookup: split `text.lower()`": cased,
+                 _("encode of mixed-case texts with unknown tokens"), mistakes={
+                     _("unknown tokens must become 1 (out-of-vocabulary), not 0 (padding)"): as_zero,
+                     _("unknown tokens were dropped: map them to 1"): dropped,
+                     _("the tokens were not lower-cased before the lookup: split `text.lower()`"): cased,
                  })
 
 
@@ -247,18 +254,19 @@ def test_bag_of_embeddings_is_the_mean_of_non_padding_embeddings_then_dense(prob
     out = numbers(result["outputs"][0], "BagOfEmbeddings(ids)")
     table, kernel, bias = result["table"], result["kernel"], result["bias"]
     if out.shape != (len(ids), classes):
-        raise Incorrect(f"BagOfEmbeddings(vocab_size, embed_dim, {classes}) gave shape {out.shape} for "
-                        f"{len(ids)} rows; expected [{len(ids)}, {classes}] logits")
+        raise Incorrect(_("BagOfEmbeddings(vocab_size, embed_dim, {classes}) gave shape {shape} for "
+                          "{count} rows; expected [{count}, {classes}] logits",
+                          classes=classes, shape=out.shape, count=len(ids)))
     logits = _bag_reference(ids, table, kernel, bias)
     probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
     probabilities /= probabilities.sum(axis=1, keepdims=True)
-    expect_close(out, logits, "BagOfEmbeddings(ids) against the mean of its own embeddings through its Dense layer",
+    expect_close(out, logits, _("BagOfEmbeddings(ids) against the mean of its own embeddings through its Dense layer"),
                  mistakes={
-                     "padding counted in the mean: average only the embeddings of non-zero ids":
+                     _("padding counted in the mean: average only the embeddings of non-zero ids"):
                          _bag_reference(ids, table, kernel, bias, count_padding=True),
-                     "it sums the embeddings: take their mean over the non-padding tokens":
+                     _("it sums the embeddings: take their mean over the non-padding tokens"):
                          _bag_reference(ids, table, kernel, bias, total=True),
-                     "it returns probabilities: the Dense layer should give logits, no softmax": probabilities,
+                     _("it returns probabilities: the Dense layer should give logits, no softmax"): probabilities,
                  })
 
 
@@ -274,18 +282,18 @@ def test_bag_of_embeddings_ignores_padding_and_gives_no_nan(probe, rng):
     result = probe.bag_outputs(vocab_size=vocab_size, embed_dim=dim, num_classes=classes, batches=[ids, longer, empty])
     short_out, long_out, empty_out = (numbers(out, "BagOfEmbeddings(ids)") for out in result["outputs"])
     if np.isnan(empty_out).any():
-        raise Incorrect("a row of padding alone gives NaN: the mean of no token is 0/0; divide with "
-                        "tf.math.divide_no_nan (or a count of at least 1) so it gives zero")
+        raise Incorrect(_("a row of padding alone gives NaN: the mean of no token is 0/0; divide with "
+                          "tf.math.divide_no_nan (or a count of at least 1) so it gives zero"))
     if not is_close(long_out, short_out):
-        raise Incorrect("padding changed the output: the same tokens with more zeros (padding anywhere in the row) "
-                        "gave other logits. Mask id 0 out and average only the non-padding tokens")
+        raise Incorrect(_("padding changed the output: the same tokens with more zeros (padding anywhere in the row) "
+                          "gave other logits. Mask id 0 out and average only the non-padding tokens"))
     # Ignoring padding counts only for a real mean of the tokens (a constant ignores it too).
     expect_close(short_out, _bag_reference(ids, result["table"], result["kernel"], result["bias"]),
-                 "BagOfEmbeddings(ids) against the mean of its own non-padding embeddings through its Dense layer")
+                 _("BagOfEmbeddings(ids) against the mean of its own non-padding embeddings through its Dense layer"))
     bias = result["bias"] if result["bias"] is not None else np.zeros(classes)
     expect_close(empty_out, np.tile(bias, (len(empty), 1)),
-                 "the output for a row of padding alone (the mean of no token is zero, so only the Dense "
-                 "layer's bias remains)")
+                 _("the output for a row of padding alone (the mean of no token is zero, so only the Dense "
+                   "layer's bias remains)"))
 
 
 def test_bag_of_embeddings_gradient_touches_only_looked_up_rows(probe, rng):
@@ -294,23 +302,24 @@ def test_bag_of_embeddings_gradient_touches_only_looked_up_rows(probe, rng):
     ids[:, -1] = 0  # some padding in every row
     result = probe.bag_gradient(vocab_size=vocab_size, embed_dim=dim, num_classes=classes, ids=ids,
                                 weights=rng.normal(size=(len(ids), classes)))
-    gradient = numbers(result["gradient"], "the gradient of the embedding table")
+    gradient = numbers(result["gradient"], _("the gradient of the embedding table"))
     if gradient.shape != (vocab_size, dim):
-        raise Incorrect(f"the embedding table has shape {gradient.shape}, expected [vocab_size, embed_dim] = "
-                        f"[{vocab_size}, {dim}]")
+        raise Incorrect(_("the embedding table has shape {shape}, expected [vocab_size, embed_dim] = "
+                          "[{vocab_size}, {dim}]", shape=gradient.shape, vocab_size=vocab_size, dim=dim))
     touched = np.abs(gradient).sum(axis=1) > 0
     used = np.zeros(vocab_size, dtype=bool)
     used[ids[ids != 0]] = True
     strays = np.flatnonzero(touched & ~used)
     if strays.size and strays.tolist() == [0]:
-        raise Incorrect("the padding row (id 0) receives gradient: padding counted in the mean. Mask id 0 out")
+        raise Incorrect(_("the padding row (id 0) receives gradient: padding counted in the mean. Mask id 0 out"))
     if strays.size:
-        raise Incorrect(f"{strays.size} row(s) that were never looked up receive gradient (e.g. id {strays[-1]}): "
-                        "the output should depend only on the rows of the ids in the input")
+        raise Incorrect(_("{size} row(s) that were never looked up receive gradient (e.g. id {strays}): "
+                          "the output should depend only on the rows of the ids in the input",
+                          size=strays.size, strays=strays[-1]))
     missing = np.flatnonzero(used & ~touched)
     if missing.size:
-        raise Incorrect(f"the looked-up row of id {missing[0]} gets no gradient: are the embeddings used through "
-                        "the trainable Embedding layer?")
+        raise Incorrect(_("the looked-up row of id {missing} gets no gradient: are the embeddings used through "
+                          "the trainable Embedding layer?", missing=missing[0]))
 
 
 # --- train_text_classifier ----------------------------------------------------------------
@@ -350,18 +359,20 @@ def held_out_accuracy(result):
     test_labels = load_split("test")[1]
     classes = int(load_split("train")[1].max()) + 1
     if result["num_outputs"] != classes:
-        raise Incorrect(f"the trained model gives {result['num_outputs']} logits per text, but the labels have "
-                        f"{classes} classes: take num_classes from the labels (largest label + 1)")
+        raise Incorrect(_("the trained model gives {num_outputs} logits per text, but the labels have "
+                          "{classes} classes: take num_classes from the labels (largest label + 1)",
+                          num_outputs=result['num_outputs'], classes=classes))
     if not result["finite"]:
-        raise Incorrect("the trained model gives NaN or infinite logits (an all-padding row divided by zero? "
-                        "a learning rate far too large?)")
-    return float(np.mean(numbers(result["predictions"], "the predictions") == test_labels))
+        raise Incorrect(_("the trained model gives NaN or infinite logits (an all-padding row divided by zero? "
+                          "a learning rate far too large?)"))
+    return float(np.mean(numbers(result["predictions"], _("the predictions")) == test_labels))
 
 
 
 def test_train_text_classifier_reaches_85_percent_on_held_out_texts(probe, rng):
     accuracy = held_out_accuracy(probe.train_and_predict(**training_inputs(rng)))
     if accuracy < REQUIRED_ACCURACY:
-        raise Incorrect(f"test accuracy {accuracy:.3f} after {TRAIN_EPOCHS} epochs, below {REQUIRED_ACCURACY}: is "
-                        "the model trained (fit or a loop over batches with apply_gradients), the loss computed "
-                        "from logits (from_logits=True), and the vocabulary large enough to hold the training words?")
+        raise Incorrect(_("test accuracy {accuracy:.3f} after {train_epochs} epochs, below {required_accuracy}: is "
+                          "the model trained (fit or a loop over batches with apply_gradients), the loss computed "
+                          "from logits (from_logits=True), and the vocabulary large enough to hold the training words?",
+                          accuracy=accuracy, train_epochs=TRAIN_EPOCHS, required_accuracy=REQUIRED_ACCURACY))

@@ -9,20 +9,21 @@ submission in a process of its own (`probe.fresh`), so it counts only its own tr
 import numpy as np
 
 from autograder.expect import expect_close, expect_equal, numbers
+from autograder.i18n import N_, _
 from autograder.outcomes import Incorrect
 
 # The notes' call sequence; the probe runs the same calls (autograder/probes/e08_tf_function.py).
 NOTES_CALLS = ["f(tf.constant(1))", "f(tf.constant(2))", "f(np.array(2, np.int32))", "f(tf.constant(0.1))",
                "f(tf.constant(0.2))", "f(1)", "f(2)", "f(1)"]
 # Why each call does what it does in TensorFlow 2.21 (the check compares with a real run).
-WHY = ["the first call always traces",
-       "an int32 scalar tensor again: tensors of the same dtype and shape reuse the trace whatever their value",
-       "a NumPy array is converted to a tensor, so np.array(2, np.int32) reuses the int32 scalar trace",
-       "a float32 tensor is a new dtype, so it traces",
-       "another float32 scalar tensor reuses the float32 trace",
-       "a Python number is part of the signature by value: the first f(1) traces",
-       "f(2) is a new Python value, so it traces again",
-       "f(1) was seen before, so it reuses that trace"]
+WHY = [N_("the first call always traces"),
+       N_("an int32 scalar tensor again: tensors of the same dtype and shape reuse the trace whatever their value"),
+       N_("a NumPy array is converted to a tensor, so np.array(2, np.int32) reuses the int32 scalar trace"),
+       N_("a float32 tensor is a new dtype, so it traces"),
+       N_("another float32 scalar tensor reuses the float32 trace"),
+       N_("a Python number is part of the signature by value: the first f(1) traces"),
+       N_("f(2) is a new Python value, so it traces again"),
+       N_("f(1) was seen before, so it reuses that trace")]
 MEASURED = [True, False, False, True, False, True, True, False]
 
 
@@ -45,18 +46,18 @@ def test_traced_and_executed_traces_once_per_dtype(probe, rng, scratch_dir):
     result = probe.traced_and_executed(calls=calls, export_dir=str(scratch_dir / "traces"))
     for (kind, value), out in zip(calls, result["results"]):
         expect_close(out, value + 1, f"traced_and_executed({kind} {value})", mistakes={
-            "it returns x itself: return x + 1": value})
+            _("it returns x itself: return x + 1"): value})
     replay = [["int32", int(rng.integers(100, 200))], ["float32", float(rng.integers(100, 200)) + 0.5]]
     saved = _saved(probe, scratch_dir, replay)
     for (kind, value), out in zip(replay, saved["outputs"]):
         if out is None:
-            raise Incorrect(f"the saved traces of traced_and_executed do not accept a {kind} scalar")
-        expect_close(out, value + 1, f"the saved trace of traced_and_executed on a {kind} scalar")
+            raise Incorrect(_("the saved traces of traced_and_executed do not accept a {kind} scalar", kind=kind))
+        expect_close(out, value + 1, _("the saved trace of traced_and_executed on a {kind} scalar", kind=kind))
     if saved["count"] != 2:
-        shown = ", ".join(f"{kind} {value}: {'traced' if t else 'reused'}"
-                          for (kind, value), t in zip(calls, result["traced"]))
-        raise Incorrect(f"a tf.function should trace once per dtype here (experimental_get_tracing_count() = 2), "
-                        f"but it traced {saved['count']} times ({shown})")
+        traced, reused = _("traced"), _("reused")
+        shown = ", ".join(f"{kind} {value}: {traced if t else reused}" for (kind, value), t in zip(calls, result["traced"]))
+        raise Incorrect(_("a tf.function should trace once per dtype here (experimental_get_tracing_count() = 2), "
+                          "but it traced {count} times ({shown})", count=saved['count'], shown=shown))
 
 
 def _number(line):
@@ -74,35 +75,37 @@ def test_traced_and_executed_prints_traced_when_tracing_and_x_on_every_call(prob
     traced_lines = sum(line == "traced" for line in lines)
     values = [_number(line) for line in lines if line != "traced"]
     if any("Tensor(" in line for line in lines):
-        raise Incorrect("the value was printed with Python's print, which runs only while tracing (it shows a "
-                        "symbolic Tensor, not the value): print x with tf.print(x, output_stream=sys.stdout)")
+        raise Incorrect(_("the value was printed with Python's print, which runs only while tracing (it shows a "
+                          "symbolic Tensor, not the value): print x with tf.print(x, output_stream=sys.stdout)"))
     if traced_lines == len(calls):
-        raise Incorrect("`traced` was printed on every call: it should be printed by Python's print, which runs "
-                        "only while tracing (tf.print runs on every call)")
+        raise Incorrect(_("`traced` was printed on every call: it should be printed by Python's print, which runs "
+                          "only while tracing (tf.print runs on every call)"))
     if traced_lines != 2:
-        raise Incorrect(f"`traced` should be printed once per trace (2 traces here), but it was printed "
-                        f"{traced_lines} times on standard output")
+        raise Incorrect(_("`traced` should be printed once per trace (2 traces here), but it was printed "
+                          "{traced_lines} times on standard output", traced_lines=traced_lines))
     stderr_values = [_number(line) for line in result["stderr"].splitlines() if _number(line.strip()) is not None]
     if not values and len(stderr_values) >= len(calls):
-        raise Incorrect("the values went to standard error: tf.print writes to stderr by default; pass "
-                        "output_stream=sys.stdout")
+        raise Incorrect(_("the values went to standard error: tf.print writes to stderr by default; pass "
+                          "output_stream=sys.stdout"))
     if len(values) != len(calls) or None in values:
-        raise Incorrect(f"x should be printed once per call ({len(calls)} calls) with tf.print; standard output "
-                        f"was {lines}")
+        raise Incorrect(_("x should be printed once per call ({count} calls) with tf.print; standard output "
+                          "was {lines}", count=len(calls), lines=lines))
     printed = [line if line == "traced" else _number(line) for line in lines]
     plus_one = [item if item == "traced" else item + 1 for item in expected]
     if printed == plus_one:
-        raise Incorrect("it prints x + 1: print the argument x itself")
+        raise Incorrect(_("it prints x + 1: print the argument x itself"))
     if printed != expected:
-        raise Incorrect(f"standard output should be {expected} for the calls {calls}, got {lines}")
+        raise Incorrect(_("standard output should be {expected} for the calls {calls}, got {lines}",
+                          expected=expected, calls=calls, lines=lines))
     # The values printed on every call are printed by the graph itself: replayed in a clean
     # worker, the saved traces print them again.
     replay = [["int32", int(rng.integers(100, 200))], ["float32", float(rng.integers(100, 200)) + 0.5]]
     replayed = [_number(line.strip()) for line in _saved(probe, scratch_dir, replay)["stdout"].splitlines()
                 if line.strip()]
-    if replayed != [value for _, value in replay]:
-        raise Incorrect(f"run again from its saved graph, traced_and_executed printed {replayed} for the values "
-                        f"{[value for _, value in replay]}: print x with tf.print(x, output_stream=sys.stdout)")
+    if replayed != [value for __, value in replay]:
+        raise Incorrect(_("run again from its saved graph, traced_and_executed printed {replayed} for the values "
+                          "{value}: print x with tf.print(x, output_stream=sys.stdout)",
+                          replayed=replayed, value=[value for __, value in replay]))
 
 
 # --- PREDICTED_TRACES ---------------------------------------------------------------------
@@ -111,15 +114,19 @@ def test_predicted_traces_match_a_real_run_of_the_notes_sequence(probe):
     predicted = probe.predicted_traces()["predicted"]
     truth = probe.clean.notes_truth()["truth"]  # never from the submission's process
     if len(predicted) != len(truth):
-        raise Incorrect(f"PREDICTED_TRACES should hold {len(truth)} booleans, one per call of the notes' "
-                        f"sequence; it holds {len(predicted)}")
+        raise Incorrect(_("PREDICTED_TRACES should hold {count} booleans, one per call of the notes' "
+                          "sequence; it holds {count2}", count=len(truth), count2=len(predicted)))
     wrong = [i for i in range(len(truth)) if predicted[i] != truth[i]]
     if not wrong:
         return
     i = wrong[0]
-    reason = WHY[i] if truth == MEASURED else f"it {'traces' if truth[i] else 'reuses a trace'} in a real run"
-    raise Incorrect(f"{len(wrong)} of {len(truth)} predictions differ from a real run; e.g. call {i + 1}, "
-                    f"{NOTES_CALLS[i]}: {'traces' if truth[i] else 'does not trace'} ({reason})")
+    if truth == MEASURED:
+        reason = _(WHY[i])
+    else:
+        reason = _("it traces in a real run") if truth[i] else _("it reuses a trace in a real run")
+    raise Incorrect(_("{wrong} of {total} predictions differ from a real run; e.g. call {number}, {call}: {verdict} "
+                      "({reason})", wrong=len(wrong), total=len(truth), number=i + 1, call=NOTES_CALLS[i],
+                      verdict=_("traces") if truth[i] else _("does not trace"), reason=reason))
 
 
 # --- call_without_retracing ---------------------------------------------------------------
@@ -133,13 +140,14 @@ def _values(rng):
 
 def _affine_results(result, values, slope, intercept):
     expected = [slope * v + intercept for v in values]
-    out = [numbers(item, "each result") for item in result["results"]]
+    out = [numbers(item, _("each result")) for item in result["results"]]
     if len(out) != len(values):
-        raise Incorrect(f"call_without_retracing should return one result per value ({len(values)}), got {len(out)}")
+        raise Incorrect(_("call_without_retracing should return one result per value ({count}), got {count2}",
+                          count=len(values), count2=len(out)))
     if any(item.shape != () for item in out):
-        raise Incorrect("each result should be a single number (a scalar), e.g. float(fn(...))")
-    expect_close(np.array(out), expected, f"call_without_retracing(fn, {values}) for fn(x) = {slope:.3g} x + "
-                 f"{intercept:.3g}")
+        raise Incorrect(_("each result should be a single number (a scalar), e.g. float(fn(...))"))
+    expect_close(np.array(out), expected, _("call_without_retracing(fn, {values}) for fn(x) = {slope:.3g} x + "
+                   "{intercept:.3g}", values=values, slope=slope, intercept=intercept))
 
 
 def test_call_without_retracing_returns_fn_of_each_value(probe, rng, scratch_dir):
@@ -160,23 +168,25 @@ def test_call_without_retracing_traces_once(probe, rng, scratch_dir):
     if count == 1:
         return
     if any(trace.startswith("Python") for trace in traces):
-        raise Incorrect(f"Python numbers passed straight in: fn traced {count} times for {len(values)} "
-                        "values, because each new Python number is a new signature. Pass "
-                        "tf.constant(v, dtype=tf.float32)")
+        raise Incorrect(_("Python numbers passed straight in: fn traced {count} times for {count2} "
+                          "values, because each new Python number is a new signature. Pass "
+                          "tf.constant(v, dtype=tf.float32)", count=count, count2=len(values)))
     if any(not trace.startswith("float32") for trace in traces):
-        raise Incorrect(f"fn traced {count} times, with inputs {traces}: an int becomes an int32 tensor "
-                        "(tf.constant(3) is int32) and NumPy's floats are float64. Pass dtype=tf.float32")
-    raise Incorrect(f"fn traced {count} times (inputs {traces}); it should trace once")
+        raise Incorrect(_("fn traced {count} times, with inputs {traces}: an int becomes an int32 tensor "
+                          "(tf.constant(3) is int32) and NumPy's floats are float64. Pass dtype=tf.float32",
+                          count=count, traces=traces))
+    raise Incorrect(_("fn traced {count} times (inputs {traces}); it should trace once", count=count, traces=traces))
 
 
 # --- mean_any_length ----------------------------------------------------------------------
 
 def _expect_means(vectors, outputs, dtypes, where=""):
     for vector, out, dtype in zip(vectors, outputs, dtypes):
-        expect_close(out, vector.mean(), f"mean_any_length of a vector of length {len(vector)}{where}", mistakes={
-            "it sums: return the mean, tf.reduce_mean(x)": vector.sum()})
+        expect_close(out, vector.mean(), _("mean_any_length of a vector of length {count}{where}",
+                                           count=len(vector), where=where), mistakes={
+            _("it sums: return the mean, tf.reduce_mean(x)"): vector.sum()})
         if dtype != "float32":
-            raise Incorrect(f"mean_any_length returned {dtype}; it should be a float32 scalar")
+            raise Incorrect(_("mean_any_length returned {dtype}; it should be a float32 scalar", dtype=dtype))
 
 
 def test_mean_any_length_matches_numpy(probe, rng, scratch_dir):
@@ -194,16 +204,17 @@ def test_mean_any_length_traces_once_for_all_lengths(probe, rng, scratch_dir):
     saved = _saved(probe, scratch_dir, [["float32", v.tolist()] for v in unseen])
     count = saved["count"]
     if count == 2:
-        raise Incorrect("it traced twice: reduce_retracing=True makes the second trace generic, but one trace is "
-                        "required. Give an input_signature=[tf.TensorSpec(shape=[None], dtype=tf.float32)]")
+        raise Incorrect(_("it traced twice: reduce_retracing=True makes the second trace generic, but one trace is "
+                          "required. Give an input_signature=[tf.TensorSpec(shape=[None], dtype=tf.float32)]"))
     if count > 2:
-        raise Incorrect(f"it traced {count} times for {len(seen)} lengths: every new shape traces a plain "
-                        "tf.function again. Give an input_signature with shape [None]")
-    expect_equal(count, 1, "the number of traces of mean_any_length")
+        raise Incorrect(_("it traced {count} times for {count2} lengths: every new shape traces a plain "
+                          "tf.function again. Give an input_signature with shape [None]",
+                          count=count, count2=len(seen)))
+    expect_equal(count, 1, _("the number of traces of mean_any_length"))
     if None in saved["outputs"]:
-        raise Incorrect("its one trace does not accept vectors of other lengths: give an input_signature with "
-                        "shape [None]")
-    _expect_means(unseen, saved["outputs"], ["float32"] * len(unseen), " (its saved trace, on a new length)")
+        raise Incorrect(_("its one trace does not accept vectors of other lengths: give an input_signature with "
+                          "shape [None]"))
+    _expect_means(unseen, saved["outputs"], ["float32"] * len(unseen), _(" (its saved trace, on a new length)"))
 
 
 # --- collatz_steps ------------------------------------------------------------------------
@@ -223,10 +234,10 @@ def _ns(rng):
 def _expect_collatz(ns, results):
     expected = [_collatz(n) for n in ns]
     expect_close(np.array([numbers(r, "collatz_steps(n)") for r in results]), expected,
-                 f"collatz_steps for n = {ns}", mistakes={
-                     "it counts the starting number too: count the steps (n = 1 takes 0 steps)":
+                 _("collatz_steps for n = {ns}", ns=ns), mistakes={
+                     _("it counts the starting number too: count the steps (n = 1 takes 0 steps)"):
                          [s + 1 for s in expected],
-                     "it returns the final n (always 1), not the number of steps": [1] * len(ns),
+                     _("it returns the final n (always 1), not the number of steps"): [1] * len(ns),
                  })
 
 
@@ -243,12 +254,13 @@ def test_collatz_steps_is_a_graph_loop_traced_once(probe, rng, scratch_dir):
     unseen = [int(n) for n in rng.choice(np.arange(10_000, 100_000), size=3, replace=False)]
     saved = _saved(probe, scratch_dir, [["int32", n] for n in unseen])
     if not {"While", "StatelessWhile"} & set(saved["op_types"]):
-        raise Incorrect(f"the traced graph has no While op ({len(saved['op_types'])} op types): the loop was "
-                        "unrolled while tracing (a Python loop over Python values, such as range(...), runs at trace "
-                        "time). Write `while n > 1:` with n a tensor, so that AutoGraph makes it a tf.while_loop")
+        raise Incorrect(_("the traced graph has no While op ({count} op types): the loop was "
+                          "unrolled while tracing (a Python loop over Python values, such as range(...), runs at trace "
+                          "time). Write `while n > 1:` with n a tensor, so that AutoGraph makes it a tf.while_loop",
+                          count=len(saved['op_types'])))
     if saved["count"] != 1:
-        raise Incorrect(f"collatz_steps traced {saved['count']} times for int32 scalars; one trace should serve "
-                        "every n")
+        raise Incorrect(_("collatz_steps traced {count} times for int32 scalars; one trace should serve "
+                          "every n", count=saved['count']))
     if None in saved["outputs"]:
-        raise Incorrect("its one trace does not accept every int32 scalar n")
+        raise Incorrect(_("its one trace does not accept every int32 scalar n"))
     _expect_collatz(unseen, saved["outputs"])

@@ -9,6 +9,7 @@ Checkpoints go into temporary folders (the `scratch_dir` fixture).
 import numpy as np
 
 from autograder.expect import expect_close, expect_equal, is_close, numbers
+from autograder.i18n import _
 from autograder.outcomes import Incorrect
 
 FLOAT32_RTOL = 1e-5  # "the same weights, to float32 rounding"
@@ -48,7 +49,7 @@ def _grads(weights, X, y):
 def _adam(weights, X, y, steps, learning_rate=0.01, state=None):
     """Keras 3's Adam update (beta_1 0.9, beta_2 0.999, epsilon 1e-7); returns (weights, state)."""
     m, v, t = state or ([np.zeros_like(w) for w in weights], [np.zeros_like(w) for w in weights], 0)
-    for _ in range(steps):
+    for __ in range(steps):
         grads = _grads(weights, X, y)
         t += 1
         alpha = learning_rate * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)
@@ -59,7 +60,7 @@ def _adam(weights, X, y, steps, learning_rate=0.01, state=None):
 
 
 def _sgd(weights, X, y, steps, learning_rate):
-    for _ in range(steps):
+    for __ in range(steps):
         weights = [w - learning_rate * g for w, g in zip(weights, _grads(weights, X, y))]
     return weights
 
@@ -72,15 +73,22 @@ def _weights_of(result, reference, what):
     """The returned weights as one flat vector, after checking their count and shapes."""
     values = result["weights"]
     if len(values) != len(reference):
-        raise Incorrect(f"{what} returned {len(values)} arrays; the model has {len(reference)} trainable variables")
+        raise Incorrect(_("{what} returned {count} arrays; the model has {count2} trainable variables",
+                          what=what, count=len(values), count2=len(reference)))
     for value, expected in zip(values, reference):
         if np.shape(value) != np.shape(expected):
-            raise Incorrect(f"{what} returned an array of shape {np.shape(value)} where the model's variable has "
-                            f"shape {np.shape(expected)}: return [v.numpy() for v in model.trainable_variables]")
+            raise Incorrect(_("{what} returned an array of shape {shape} where the model's variable has "
+                              "shape {shape2}: return [v.numpy() for v in model.trainable_variables]",
+                              what=what, shape=np.shape(value), shape2=np.shape(expected)))
     return _flat(values)
 
 
 # --- make_checkpoint ---
+
+def _names(keys) -> str:
+    """Checkpoint keys as code: `model`, `optimizer`."""
+    return ", ".join(f"`{key}`" for key in keys)
+
 
 def test_make_checkpoint_tracks_model_optimizer_and_step_by_name(probe, rng, scratch_dir):
     weights = _weights(rng)
@@ -91,20 +99,23 @@ def test_make_checkpoint_tracks_model_optimizer_and_step_by_name(probe, rng, scr
     saved, unmatched = result["saved_names"], result["unmatched"]
     extra = [name for name in saved if name not in SYLLABUS_NAMES]
     for name in SYLLABUS_NAMES:
-        caught = (f" (the restore status' assert_existing_objects_matched() raised: {unmatched[name]})"
+        caught = (_(" (the restore status' assert_existing_objects_matched() raised AssertionError: {unmatched})",
+                    unmatched=unmatched[name])
                   if name in unmatched else "")
         if name not in saved:
-            instead = f" (it has {', '.join(extra)} instead)" if extra else ""
+            instead = _(" (it has {extra} instead)", extra=_names(extra)) if extra else ""
             raise Incorrect(
-                f"make_checkpoint tracks nothing under the name `{name}`{instead}: it saves "
-                f"{', '.join(saved) or 'nothing'}. Restored under its syllabus name, `{name}` found no saved "
-                f"value{caught}: values go back only under the key they were saved with. Write "
-                "tf.train.Checkpoint(model=model, optimizer=optimizer, step=step)")
+                _("make_checkpoint tracks nothing under the name `{name}`{instead}: it saves "
+                  "{value}. Restored under its syllabus name, `{name}` found no saved "
+                  "value{caught}: values go back only under the key they were saved with. Write "
+                  "tf.train.Checkpoint(model=model, optimizer=optimizer, step=step)",
+                  name=name, instead=instead, value=_names(saved) or _("nothing"), caught=caught))
         if caught:
-            raise Incorrect(f"restoring `{name}` from make_checkpoint's checkpoint left objects unmatched{caught}")
-    expect_equal(result["step"], step, "the step restored under the name `step`")
+            raise Incorrect(_("restoring `{name}` from make_checkpoint's checkpoint left objects unmatched{caught}",
+                              name=name, caught=caught))
+    expect_equal(result["step"], step, _("the step restored under the name `step`"))
     for restored, saved_value in zip(result["restored"], result["saved"]):
-        expect_equal(restored, saved_value, "the model's weights restored under the name `model`")
+        expect_equal(restored, saved_value, _("the model's weights restored under the name `model`"))
 
 
 def test_make_checkpoint_restores_the_optimizer_state(probe, rng, scratch_dir):
@@ -115,14 +126,15 @@ def test_make_checkpoint_restores_the_optimizer_state(probe, rng, scratch_dir):
                                         X=X, y=y, steps=steps)
     if result["iterations"] != steps:
         raise Incorrect(
-            f"after {steps} Adam steps, the restored optimizer's iteration count is {result['iterations']}: "
-            + ("the checkpoint does not track the optimizer; add optimizer=optimizer, or a resumed run restarts "
-               "Adam's moments and bias correction and ends elsewhere" if result["iterations"] == 0 else
-               f"it should be {steps}"))
+            _("after {steps} Adam steps, the restored optimizer's iteration count is {iterations}: ",
+              steps=steps, iterations=result['iterations'])
+            + (_("the checkpoint does not track the optimizer; add optimizer=optimizer, or a resumed run restarts "
+                 "Adam's moments and bias correction and ends elsewhere") if result["iterations"] == 0 else
+               _("it should be {steps}", steps=steps)))
     if len(result["restored_slots"]) != len(result["saved_slots"]):
-        raise Incorrect("the restored optimizer has a different number of moment variables")
+        raise Incorrect(_("the restored optimizer has a different number of moment variables"))
     for restored, saved in zip(result["restored_slots"], result["saved_slots"]):
-        expect_equal(restored, saved, "Adam's moment variables after a restore")
+        expect_equal(restored, saved, _("Adam's moment variables after a restore"))
 
 
 # --- save ---
@@ -134,48 +146,51 @@ def test_save_keeps_at_most_max_to_keep_checkpoints_on_disk(probe, rng, scratch_
     for number, (path, exists, latest) in enumerate(
             zip(result["returned"], result["returned_exist"], result["latest"]), start=1):
         if not exists:
-            raise Incorrect(f"save #{number} returned {path!r}, which is not a checkpoint on disk: return the path "
-                            "that manager.save() gives")
+            raise Incorrect(_("save #{number} returned {path!r}, which is not a checkpoint on disk: return the path "
+                              "that manager.save() gives", number=number, path=path))
         if latest != path:
             raise Incorrect(
-                f"after save #{number}, tf.train.latest_checkpoint finds {latest!r}, not the {path!r} it returned: "
-                "save through tf.train.CheckpointManager, which records the newest checkpoint in the folder")
+                _("after save #{number}, tf.train.latest_checkpoint finds {latest!r}, not the {path!r} it returned: "
+                  "save through tf.train.CheckpointManager, which records the newest checkpoint in the folder",
+                  number=number, latest=latest, path=path))
     on_disk = len(result["index_files"])
     if on_disk != max_to_keep:
         raise Incorrect(
-            f"after {saves} saves with max_to_keep={max_to_keep} the folder holds {on_disk} checkpoints "
-            f"({', '.join(result['index_files'])}): max_to_keep is not honoured; pass it on, "
-            "tf.train.CheckpointManager(checkpoint, directory, max_to_keep=max_to_keep)")
+            _("after {saves} saves with max_to_keep={max_to_keep} the folder holds {on_disk} checkpoints "
+              "({index_files}): max_to_keep is not honoured; pass it on, "
+              "tf.train.CheckpointManager(checkpoint, directory, max_to_keep=max_to_keep)",
+              saves=saves, max_to_keep=max_to_keep, on_disk=on_disk, index_files=', '.join(result['index_files'])))
     # Files kept count only when they hold what was saved: the step of each of the last saves.
     newest = list(range(saves - max_to_keep + 1, saves + 1))
     if sorted(step for step in result["kept_steps"] if step is not None) != newest:
-        raise Incorrect(f"the {on_disk} checkpoints kept should hold the steps of the last saves, {newest}, but they "
-                        f"hold {result['kept_steps']} (None: no `step`): save the checkpoint you are given, "
-                        "tf.train.CheckpointManager(checkpoint, ...), not a new or empty one")
+        raise Incorrect(_("the {on_disk} checkpoints kept should hold the steps of the last saves, {newest}, but they "
+                          "hold {kept_steps} (None: no `step`): save the checkpoint you are given, "
+                          "tf.train.CheckpointManager(checkpoint, ...), not a new or empty one",
+                          on_disk=on_disk, newest=newest, kept_steps=result['kept_steps']))
 
 
 # --- restore_latest ---
 
 def test_restore_latest_restores_the_newest_checkpoint_exactly(probe, rng, scratch_dir):
     first = _weights(rng)
-    saved = [first] + [_like(rng, first) for _ in range(int(rng.integers(1, 3)))]
+    saved = [first] + [_like(rng, first) for __ in range(int(rng.integers(1, 3)))]
     steps = sorted(int(s) for s in rng.choice(np.arange(10, 1000), size=len(saved), replace=False))
     fresh = _like(rng, first)
     result = probe.restore_newest(folder=str(scratch_dir), saved_weights=saved, steps=steps, fresh_weights=fresh)
     restored = _flat(result["weights"])
     if np.array_equal(restored, _flat(fresh)):
-        raise Incorrect("restore_latest left the model's weights as they were: restore "
-                        "checkpoint.restore(tf.train.latest_checkpoint(directory))")
+        raise Incorrect(_("restore_latest left the model's weights as they were: restore "
+                          "checkpoint.restore(tf.train.latest_checkpoint(directory))"))
     for older in saved[:-1]:
         if np.array_equal(restored, _flat(older)):
-            raise Incorrect("restore_latest restored an older checkpoint, not the newest: "
-                            "tf.train.latest_checkpoint(directory) (or manager.latest_checkpoint) gives the newest")
-    expect_equal(restored, _flat(saved[-1]), "the restored weights (they must equal the saved ones exactly)")
+            raise Incorrect(_("restore_latest restored an older checkpoint, not the newest: "
+                              "tf.train.latest_checkpoint(directory) (or manager.latest_checkpoint) gives the newest"))
+    expect_equal(restored, _flat(saved[-1]), _("the restored weights (they must equal the saved ones exactly)"))
     returned = float(numbers(result["returned"], "restore_latest").reshape(-1)[0])
     if returned == len(saved):
-        raise Incorrect(f"restore_latest returned {returned:g}, the number of saves (save_counter), not the "
-                        "checkpoint's `step`: return int(checkpoint.step)")
-    expect_equal(returned, steps[-1], "the step that restore_latest returned")
+        raise Incorrect(_("restore_latest returned {returned:g}, the number of saves (save_counter), not the "
+                          "checkpoint's `step`: return int(checkpoint.step)", returned=returned))
+    expect_equal(returned, steps[-1], _("the step that restore_latest returned"))
 
 
 def test_restore_latest_on_an_empty_folder_returns_0_and_changes_nothing(probe, rng, scratch_dir):
@@ -191,18 +206,18 @@ def test_restore_latest_on_an_empty_folder_returns_0_and_changes_nothing(probe, 
     returned = float(numbers(result["returned"], "restore_latest").reshape(-1)[0])
     if returned == step:
         raise Incorrect(
-            f"on a folder with no checkpoint, restore_latest returned {step}, the step the checkpoint already held: "
-            "tf.train.latest_checkpoint returns None there, and checkpoint.restore(None) does nothing. Check for "
-            "None and return 0")
-    expect_equal(returned, 0, "restore_latest on a folder with no checkpoint")
+            _("on a folder with no checkpoint, restore_latest returned {step}, the step the checkpoint already held: "
+              "tf.train.latest_checkpoint returns None there, and checkpoint.restore(None) does nothing. Check for "
+              "None and return 0", step=step))
+    expect_equal(returned, 0, _("restore_latest on a folder with no checkpoint"))
     if result["step"] != step or not result["unchanged"]:
-        raise Incorrect("restore_latest on a folder with no checkpoint changed the model, the optimizer or the step: "
-                        "when there is nothing to restore, touch nothing")
+        raise Incorrect(_("restore_latest on a folder with no checkpoint changed the model, the optimizer or the step: "
+                          "when there is nothing to restore, touch nothing"))
     # The constant answer of an empty folder counts only with a real restore beside it.
     expect_equal(float(numbers(result["returned_later"], "restore_latest").reshape(-1)[0]), later_step,
-                 "the step restore_latest returned once the same folder held a checkpoint")
+                 _("the step restore_latest returned once the same folder held a checkpoint"))
     expect_equal(_flat(result["weights_later"]), _flat(later_weights),
-                 "the weights restore_latest restored once the same folder held a checkpoint")
+                 _("the weights restore_latest restored once the same folder held a checkpoint"))
 
 
 # --- train_resumable ---
@@ -215,24 +230,26 @@ def _train_case(rng):
 
 def test_train_resumable_trains_with_adam_on_the_mean_squared_error(probe, rng, scratch_dir):
     weights, X, y, total = _train_case(rng)
-    expected, _ = _adam(weights, X, y, total)
+    expected, __ = _adam(weights, X, y, total)
     mistakes = {
-        "they match Adam's default learning rate, 0.001; the syllabus asks for Adam(learning_rate=0.01)":
+        _("they match Adam's default learning rate, 0.001; the syllabus asks for Adam(learning_rate=0.01)"):
             _flat(_adam(weights, X, y, total, learning_rate=0.001)[0]),
-        "they match plain SGD(0.01); the syllabus asks for Adam(learning_rate=0.01)": _flat(_sgd(weights, X, y, total, 0.01)),
-        "they match one step fewer than total_steps": _flat(_adam(weights, X, y, total - 1)[0]),
-        "they match one step more than total_steps": _flat(_adam(weights, X, y, total + 1)[0]),
+        _("they match plain SGD(0.01); the syllabus asks for Adam(learning_rate=0.01)"): _flat(_sgd(weights, X, y, total, 0.01)),
+        _("they match one step fewer than total_steps"): _flat(_adam(weights, X, y, total - 1)[0]),
+        _("they match one step more than total_steps"): _flat(_adam(weights, X, y, total + 1)[0]),
     }
     # make_model() may return a model whose input shape is set, or one built on its first call.
     for built in (True, False):
-        kind = "a built" if built else "an unbuilt"
+        kind = _("a built") if built else _("an unbuilt")
         result = probe.train(folder=str(scratch_dir / f"built_{built}"), weights=weights, X=X, y=y, total_steps=total,
                              built=built)
         expect_close(_weights_of(result, weights, "train_resumable"), _flat(expected),
-                     f"the weights after {total} steps of train_resumable with {kind} model", mistakes=mistakes)
+                     _("the weights after {total} steps of train_resumable with {kind} model",
+                       total=total, kind=kind), mistakes=mistakes)
         if result["checkpoint_step"] != total:
-            raise Incorrect(f"after the run, the newest checkpoint's step is {result['checkpoint_step']}, not "
-                            f"total_steps={total}: increment checkpoint.step and save after every step")
+            raise Incorrect(_("after the run, the newest checkpoint's step is {checkpoint_step}, not "
+                              "total_steps={total}: increment checkpoint.step and save after every step",
+                              checkpoint_step=result['checkpoint_step'], total=total))
 
 
 def test_train_resumable_resumed_in_a_new_process_matches_an_uninterrupted_run(probe, rng, scratch_dir):
@@ -244,7 +261,7 @@ def test_train_resumable_resumed_in_a_new_process_matches_an_uninterrupted_run(p
     # only what the checkpoint restores can make the calls continue one run.
     starts = [weights, _like(rng, weights), _like(rng, weights)]
     after_first, state = _adam(weights, X, y, first)
-    after_second, _ = _adam(after_first, X, y, second, state=state)
+    after_second, __ = _adam(after_first, X, y, second, state=state)
     # (1) stop after `first` steps; (2) `second` more steps in the same process. The calls'
     # models differ in kind too (built, then unbuilt): the checkpoint must fit either.
     for call, (start, stop, done, expected) in enumerate(
@@ -252,22 +269,24 @@ def test_train_resumable_resumed_in_a_new_process_matches_an_uninterrupted_run(p
         result = probe.train(folder=resumed_dir, weights=start, X=X, y=y, total_steps=total, stop_after=stop,
                              built=call == 1)
         mistakes = {} if call == 1 else {
-            "the second call started over from its fresh make_model() instead of resuming from the checkpoint":
+            _("the second call started over from its fresh make_model() instead of resuming from the checkpoint"):
                 _flat(_adam(start, X, y, stop)[0]),
-            "the second call resumed the weights but not the optimizer's state (Adam restarted): restore the "
-            "optimizer too": _flat(_adam(after_first, X, y, stop)[0]),
-            f"the second call (stop_after={stop}) made no step: stop_after counts the steps of this call, not "
-            "the checkpointed step": _flat(after_first),
+            _("the second call resumed the weights but not the optimizer's state (Adam restarted): restore the "
+              "optimizer too"): _flat(_adam(after_first, X, y, stop)[0]),
+            _("the second call (stop_after={stop}) made no step: stop_after counts the steps of this call, not "
+              "the checkpointed step", stop=stop): _flat(after_first),
         }
         if call == 2 and not result["weights"]:  # its unbuilt model was never called
-            raise Incorrect(f"the second call (stop_after={stop}) made no step: stop_after counts the steps of "
-                            "this call, not the checkpointed step")
+            raise Incorrect(_("the second call (stop_after={stop}) made no step: stop_after counts the steps of "
+                              "this call, not the checkpointed step", stop=stop))
         expect_close(_weights_of(result, weights, "train_resumable"), _flat(expected),
-                     f"the weights after call {call} (stop_after={stop}, step {done} in all)", mistakes=mistakes)
+                     _("the weights after call {call} (stop_after={stop}, step {done} in all)",
+                       call=call, stop=stop, done=done), mistakes=mistakes)
         if result["checkpoint_step"] != done:
             raise Incorrect(
-                f"after call {call} with stop_after={stop}, the newest checkpoint's step is "
-                f"{result['checkpoint_step']}, not {done}: increment checkpoint.step and save after every step")
+                _("after call {call} with stop_after={stop}, the newest checkpoint's step is "
+                  "{checkpoint_step}, not {done}: increment checkpoint.step and save after every step",
+                  call=call, stop=stop, checkpoint_step=result['checkpoint_step'], done=done))
     # (3) the rest in a new process: nothing survives but the checkpoint folder.
     resumed = probe.fresh.train(folder=resumed_dir, weights=starts[2], X=X, y=y, total_steps=total, built=False)
     straight = probe.train(folder=straight_dir, weights=weights, X=X, y=y, total_steps=total)
@@ -277,15 +296,16 @@ def test_train_resumable_resumed_in_a_new_process_matches_an_uninterrupted_run(p
         return
     rest = total - first - second
     predicted = {
-        "the run resumed in a new process restored the weights but not the optimizer's state: Adam restarted "
-        "its moments and bias correction. Track the optimizer in the checkpoint and restore it":
+        _("the run resumed in a new process restored the weights but not the optimizer's state: Adam restarted "
+          "its moments and bias correction. Track the optimizer in the checkpoint and restore it"):
             _flat(_adam(after_second, X, y, rest)[0]),
-        "the run resumed in a new process started over from its fresh make_model(): restore the newest "
-        "checkpoint before training": _flat(_adam(starts[2], X, y, total)[0]),
+        _("the run resumed in a new process started over from its fresh make_model(): restore the newest "
+          "checkpoint before training"): _flat(_adam(starts[2], X, y, total)[0]),
     }
     for message, weights_predicted in predicted.items():
         if is_close(resumed_flat, weights_predicted):
             raise Incorrect(message)
-    raise Incorrect(f"interrupted after {first} and {first + second} steps and resumed in a new process, the run ends "
-                    "with other weights than an uninterrupted run (largest difference "
-                    f"{np.max(np.abs(resumed_flat - straight_flat)):.3g})")
+    raise Incorrect(_("interrupted after {first} and {value} steps and resumed in a new process, the run ends "
+                      "with other weights than an uninterrupted run (largest difference "
+                      "{max:.3g})",
+                      first=first, value=first + second, max=np.max(np.abs(resumed_flat - straight_flat))))

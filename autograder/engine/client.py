@@ -23,6 +23,7 @@ from pathlib import Path
 from autograder import COURSE_ROOT
 from autograder.engine import boundary, protocol, sandbox, verdict
 from autograder.engine.interface import ProbeTarget
+from autograder.i18n import _
 from autograder.outcomes import CheckOutcome, SubmissionError, SubmissionTimeout
 
 STARTUP_SECONDS = 180.0  # importing TensorFlow; not charged to any check
@@ -79,7 +80,7 @@ class WorkerPipes:
         started = time.monotonic()
         message = self._message(started + STARTUP_SECONDS)
         if message.get("status") != "ready":
-            raise WorkerDied(f"unexpected first message {boundary.clean_text(repr(message), 200)}")
+            raise WorkerDied(_("unexpected first message {message}", message=boundary.clean_text(repr(message), 200)))
         self._ready = True
         return time.monotonic() - started
 
@@ -96,7 +97,7 @@ class WorkerPipes:
             return protocol.loads(self._read_line(deadline))
         except ValueError as error:
             self.kill()
-            raise WorkerDied(f"it broke the protocol ({boundary.clean_text(error, 200)})") from None
+            raise WorkerDied(_("it broke the protocol ({error})", error=boundary.clean_text(error, 200))) from None
 
     def new_request_folder(self) -> tuple[str, Path]:
         """(id, folder for the inputs) of a new request: `rN/in` stays ours (the worker
@@ -112,12 +113,12 @@ class WorkerPipes:
         while b"\n" not in self._buffer:
             if len(self._buffer) > protocol.BOUNDS.line_bytes:
                 self.kill()
-                raise WorkerDied(f"its answer was longer than the {protocol.BOUNDS.line_bytes >> 20} MiB allowed")
+                raise WorkerDied(_("its answer was longer than the {mib} MiB allowed", mib=protocol.BOUNDS.line_bytes >> 20))
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self.kill()
                 raise WorkerTimedOut()
-            readable, _, _ = select.select([self._responses], [], [], remaining)
+            readable, __, __ = select.select([self._responses], [], [], remaining)
             if not readable:
                 continue
             chunk = os.read(self._responses, 1 << 16)
@@ -135,12 +136,13 @@ class WorkerPipes:
 
     def describe_death(self) -> str:
         code = self.exit_code()
-        how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
+        how = _("was killed by {signal}", signal=signal.Signals(-code).name) if code < 0 else \
+            _("exited with code {code}", code=code)
         bounds = sandbox.bounds_reached(self.policy)
         if bounds:
-            how += f" after it reached {bounds}"
+            how += _(" after it reached {bounds}", bounds=bounds)
         tail = self.output_tail()
-        return f"the process running your code {how}" + (f"; its last output:\n{tail}" if tail else "")
+        return _("the process running your code {how}", how=how) + (_("; its last output:\n{tail}", tail=tail) if tail else "")
 
     def output_tail(self, limit: int = 600) -> str:
         """The end of what the worker printed, cleaned (read from our own descriptor)."""
@@ -299,11 +301,11 @@ class Submission:
             self._deadline += worker.wait_ready()
         except (WorkerDied, WorkerTimedOut) as death:
             worker.kill()
-            raise SubmissionError(f"the worker could not start TensorFlow: {death}") from None
+            raise SubmissionError(_("the worker could not start TensorFlow: {death}", death=death)) from None
 
     def _import(self, worker: Worker, module: str) -> None:
         try:
-            response = self._call(worker, {"op": "import", "module": module}, None, f"the import of {module}.py")
+            response = self._call(worker, {"op": "import", "module": module}, None, _("the import of {module}.py", module=module))
         except (SubmissionError, SubmissionTimeout) as outcome:
             self._broken_modules[module] = outcome  # it would kill every fresh worker again
             raise
@@ -320,10 +322,10 @@ class Submission:
             return worker.call(request, self._deadline - time.monotonic())
         except WorkerTimedOut:
             raise SubmissionTimeout(
-                f"{what} did not finish within this check's {self._check_seconds:.0f} s limit and was stopped "
-                "(an endless loop? a training run far longer than asked?)") from None
+                _("{what} did not finish within this check's {seconds:.0f} s limit and was stopped "
+                  "(an endless loop? a training run far longer than asked?)", what=what, seconds=self._check_seconds)) from None
         except WorkerDied as death:
-            raise SubmissionError(f"while running {what}, {death}") from None
+            raise SubmissionError(_("while running {what}, {death}", what=what, death=death)) from None
 
     @staticmethod
     def _outcome(response: dict, out_folder: Path | None):
@@ -333,7 +335,7 @@ class Submission:
             try:
                 return protocol.decode(response.get("value"), out_folder)
             except boundary.Refused as refused:
-                raise SubmissionError(f"the answer of your code was refused: {refused}") from None
+                raise SubmissionError(_("the answer of your code was refused: {refused}", refused=refused)) from None
         raise verdict.outcome(str(status), message)
 
     def close(self) -> None:

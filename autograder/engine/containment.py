@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from autograder.i18n import _
+
 PREFIX = "tf-course-"
 KILL_SECONDS = 20.0
 
@@ -32,7 +34,7 @@ def _mounts() -> list[tuple[str, str, set[str]]]:
     try:
         with open("/proc/self/mounts") as mounts:
             for line in mounts:
-                _, point, kind, options, *_ = line.split()
+                __, point, kind, options, *__ = line.split()
                 if kind in ("cgroup", "cgroup2"):
                     found.append((point, kind, set(options.split(","))))
     except OSError:
@@ -46,7 +48,7 @@ def _own_paths() -> dict[str, str]:
     try:
         with open("/proc/self/cgroup") as own:
             for line in own:
-                _, controllers, path = line.rstrip("\n").split(":", 2)
+                __, controllers, path = line.rstrip("\n").split(":", 2)
                 for controller in controllers.split(",") if controllers else [""]:
                     paths[controller] = path
     except OSError:
@@ -193,12 +195,12 @@ class Containment:
         if "v2" in parents and _has_cgroup_kill(parents["v2"]):
             ends.append("cgroup v2 cgroup.kill")
         if uid_switch:
-            ends.append("killing its uid until none is left")
+            ends.append(_("killing its uid until none is left"))
         bounds = [f"cgroup {'v1 ' if key != 'v2' else 'v2 '}{key if key != 'v2' else 'memory/pids'}"
                   for key in parents if key != "v2" or "memory" in _read(parents["v2"] / "cgroup.subtree_control")]
-        ended = " and ".join(ends) if ends else "its process group only (no cgroup, no uid of its own)"
-        bounded = ", ".join(bounds) if bounds else "none (per-process limits only)"
-        return f"ended by {ended}; bounded per submission by {bounded}"
+        ended = _(" and ").join(ends) if ends else _("its process group only (no cgroup, no uid of its own)")
+        bounded = ", ".join(bounds) if bounds else _("none (per-process limits only)")
+        return _("ended by {ended}; bounded per submission by {bounded}", ended=ended, bounded=bounded)
 
     def reached(self) -> str:
         """The per-submission bound a process of it ran into ("" if none), for messages."""
@@ -207,15 +209,16 @@ class Containment:
         for key, folder in self.cgroups.items():
             folder = Path(folder)
             if key == "memory" and int(_read(folder / "memory.failcnt") or 0) > 0 and memory:
-                hits.append(f"the submission's memory bound ({memory / (1 << 30):.1f} GiB)")
+                hits.append(_("the submission's memory bound ({gib:.1f} GiB)", gib=memory / (1 << 30)))
             if key == "v2" and memory and "oom_kill 0" not in _read(folder / "memory.events") \
                     and (folder / "memory.events").exists():
-                hits.append(f"the submission's memory bound ({memory / (1 << 30):.1f} GiB)")
+                hits.append(_("the submission's memory bound ({gib:.1f} GiB)", gib=memory / (1 << 30)))
             if key in ("pids", "v2") and (folder / "pids.events").exists():
                 events = _read(folder / "pids.events").split()
                 if len(events) >= 2 and events[0] == "max" and events[1] != "0":
-                    hits.append(f"the submission's bound of {self.bounds.get('processes')} processes and threads")
-        return " and ".join(dict.fromkeys(hits))
+                    hits.append(_("the submission's bound of {count} processes and threads",
+                                  count=self.bounds.get("processes")))
+        return _(" and ").join(dict.fromkeys(hits))
 
     @staticmethod
     def _end_cgroup(key: str, folder: Path) -> None:

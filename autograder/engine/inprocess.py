@@ -25,13 +25,14 @@ from pathlib import Path
 from autograder.engine import protocol, verdict
 from autograder.engine.interface import ProbeTarget
 from autograder.engine.probing import CourseBug, find_probe
+from autograder.i18n import N_, _
 from autograder.outcomes import NotAttempted, SubmissionError
 
 _LIBRARY_FOLDERS = tuple({os.path.realpath(p) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
                          | {str(Path(__file__).resolve().parents[1]) + os.sep})
 
-NOT_DEFINED = ("`{name}` is not defined in this notebook yet (was it deleted or renamed?): run the cell that "
-               "defines it, and the cells above it, first")
+NOT_DEFINED = N_("`{name}` is not defined in this notebook yet (was it deleted or renamed?): run the cell that "
+                  "defines it, and the cells above it, first")
 
 
 class NotDefined(AttributeError):
@@ -50,7 +51,7 @@ class NamespaceModule(types.ModuleType):
         try:
             return self.__dict__["_namespace"][attribute]
         except KeyError:
-            raise NotDefined(NOT_DEFINED.format(name=attribute)) from None
+            raise NotDefined(_(NOT_DEFINED, name=attribute)) from None
 
 
 def _user_frames(error: BaseException) -> list[traceback.FrameSummary]:
@@ -64,7 +65,7 @@ def _shown_frames(error: BaseException) -> list[traceback.FrameSummary]:
     frames = _user_frames(error)
     for frame in frames:  # ipykernel names cells /tmp/ipykernel_<pid>/<hash>.py
         if "ipykernel_" in frame.filename:
-            frame.filename = "a notebook cell"
+            frame.filename = _("a notebook cell")
     return frames
 
 

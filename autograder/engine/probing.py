@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import importlib
 
-# What a student reads when the course itself is broken (one place: gettext later).
+from autograder.i18n import N_, _
+
+# What a student reads when the course itself is broken (translated where it is shown).
 MESSAGES = {
-    "no_such_probe": "this is a bug in the course, not in your code: the check asked for the probe `{probe}`, "
-                     "which {module} does not define. Please report it.",
+    "no_such_probe": N_("this is a bug in the course, not in your code: the check asked for the probe `{probe}`, "
+                        "which {module} does not define. Please report it."),
 }
 
 
@@ -30,7 +32,7 @@ def find_probe(probe_module: str, name: str):
     """The probe `name` of the module `probe_module` (a dotted name), or CourseBug naming it."""
     probe = getattr(importlib.import_module(probe_module), name, None)
     if name.startswith("_") or not callable(probe):
-        raise CourseBug(MESSAGES["no_such_probe"].format(probe=name, module=probe_module))
+        raise CourseBug(_(MESSAGES["no_such_probe"], probe=name, module=probe_module))
     return probe
 
 

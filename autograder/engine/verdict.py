@@ -18,19 +18,20 @@ import traceback
 
 from autograder.engine import errortext
 from autograder.engine.probing import ProbeFailure, type_name
+from autograder.i18n import N_, _
 from autograder.outcomes import (INTERNAL_ERROR, CheckOutcome, Incorrect, NotAttempted, SubmissionError)
 
 # A blank as nbgrader leaves it: the solution replaced by `raise NotImplementedError()`.
 BLANK_LINE = re.compile(r"^\s*raise\s+NotImplementedError\b")
 
-# What a student reads (one place: gettext later).
+# What a student reads (in English; translated where it is shown).
 MESSAGES = {
-    "blank": "this exercise still raises NotImplementedError",
-    "not_defined": "`{name}` is not defined in {file} (was it deleted or renamed?)",
-    "missing_attribute": "the check needs `{name}` of the {kind} your code made, and it has none ({detail}): was "
-                         "it deleted or renamed, or never created? (A layer that is never called has no weights.)",
-    "probe_failed": "the grader's probe failed ({message}); if your code changes the autograder, NumPy or "
-                    "TensorFlow internals, that is why",
+    "blank": N_("this exercise still raises NotImplementedError"),
+    "not_defined": N_("`{name}` is not defined in {file} (was it deleted or renamed?)"),
+    "missing_attribute": N_("the check needs `{name}` of the {kind} your code made, and it has none ({detail}): was "
+                            "it deleted or renamed, or never created? (A layer that is never called has no weights.)"),
+    "probe_failed": N_("the grader's probe failed ({message}); if your code changes the autograder, NumPy or "
+                       "TensorFlow internals, that is why"),
 }
 
 
@@ -59,13 +60,13 @@ def missing_name(error: BaseException, sub, file: str) -> tuple[str, str] | None
     name, owner = getattr(error, "name", None), getattr(error, "obj", None)
     name = name if isinstance(name, str) else "?"
     if owner is sub:
-        return "not_attempted", MESSAGES["not_defined"].format(name=name[:100], file=file)
+        return "not_attempted", _(MESSAGES["not_defined"], name=name[:100], file=file)
     try:
         detail = (str(error).strip().splitlines() or [type(error).__name__])[0]
     except Exception:  # an error whose __str__ fails still gets its message
         detail = type(error).__name__
     kind = type_name(owner) if owner is not None else "object"
-    return "failed", MESSAGES["missing_attribute"].format(name=name[:100], kind=kind[:100], detail=detail[:300])
+    return "failed", _(MESSAGES["missing_attribute"], name=name[:100], kind=kind[:100], detail=detail[:300])
 
 
 def judge(error: BaseException, *, frames: list[traceback.FrameSummary], sub, file: str, origin: str | None,
@@ -84,7 +85,7 @@ def judge(error: BaseException, *, frames: list[traceback.FrameSummary], sub, fi
     if isinstance(error, ProbeFailure):
         return "failed", str(error)
     if is_blank(error, frames, origin):
-        return "not_attempted", MESSAGES["blank"]
+        return "not_attempted", _(MESSAGES["blank"])
     status = "error" if frames or isinstance(error, (SystemExit, KeyboardInterrupt)) else "probe_error"
     missing = missing_name(error, sub, file) if status == "probe_error" else None
     return missing or (status, errortext.describe(error, frames if shown is None else shown))
@@ -98,7 +99,7 @@ def outcome(status: str, message: str) -> CheckOutcome:
         return NotAttempted(message)
     if status in ("error", "import_error"):
         return SubmissionError(message)
-    return SubmissionError(MESSAGES["probe_failed"].format(message=message))
+    return SubmissionError(_(MESSAGES["probe_failed"], message=message))
 
 
 def ending(error: BaseException | None) -> tuple[str, str]:
@@ -109,5 +110,5 @@ def ending(error: BaseException | None) -> tuple[str, str]:
     if isinstance(error, CheckOutcome):
         return error.status, error.message
     if isinstance(error, AssertionError):
-        return "failed", str(error) or "assertion failed"
+        return "failed", str(error) or _("assertion failed")
     return "error", f"{INTERNAL_ERROR}: {type(error).__name__}: {error}"

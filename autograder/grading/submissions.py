@@ -18,6 +18,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from autograder.i18n import _
 from autograder.course import Course
 
 MAX_BYTES = 50 << 20      # per submission, unpacked
@@ -65,24 +66,25 @@ def _unzip(data: bytes, name: str) -> dict[str, bytes]:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, OSError) as error:
-        raise Unreadable(f"{name} is not a readable zip archive ({error})") from None
+        raise Unreadable(_("{name} is not a readable zip archive ({error})", name=name, error=error)) from None
     if len(members) > MAX_FILES:
-        raise Unreadable(f"{name} holds {len(members)} files, more than the {MAX_FILES} allowed")
+        raise Unreadable(_("{name} holds {count} files, more than the {max_files} allowed",
+                           name=name, count=len(members), max_files=MAX_FILES))
     if sum(member.file_size for member in members) > MAX_BYTES:
-        raise Unreadable(f"{name} unpacks to more than {MAX_BYTES >> 20} MiB")
+        raise Unreadable(_("{name} unpacks to more than {mib} MiB", name=name, mib=MAX_BYTES >> 20))
     files = {}
     for member in members:
         path = PurePosixPath(member.filename.replace("\\", "/"))
         if member.is_dir():
             continue
         if path.is_absolute() or ".." in path.parts or not path.parts:
-            raise Unreadable(f"{name} contains an unsafe path: {member.filename!r}")
+            raise Unreadable(_("{name} contains an unsafe path: {filename!r}", name=name, filename=member.filename))
         if stat.S_ISLNK(member.external_attr >> 16):
-            raise Unreadable(f"{name} contains a symbolic link: {member.filename!r}")
+            raise Unreadable(_("{name} contains a symbolic link: {filename!r}", name=name, filename=member.filename))
         with archive.open(member) as source:  # read at most the declared size, plus one byte
             content = source.read(member.file_size + 1)
         if len(content) > member.file_size:
-            raise Unreadable(f"{name}: {member.filename!r} is larger than it claims")
+            raise Unreadable(_("{name}: {filename!r} is larger than it claims", name=name, filename=member.filename))
         files[str(path)] = content
     return files
 
@@ -96,7 +98,7 @@ def _gather(folder: Path) -> tuple[dict[str, bytes], list[str]]:
         relative = str(path.relative_to(folder))
         total += path.stat().st_size
         if total > MAX_BYTES:
-            problems.append(f"the submission is larger than {MAX_BYTES >> 20} MiB; the rest was ignored")
+            problems.append(_("the submission is larger than {mib} MiB; the rest was ignored", mib=MAX_BYTES >> 20))
             break
         if path.suffix == ".zip":
             try:
@@ -118,8 +120,8 @@ def notebook_to_module(data: bytes, name: str) -> str:
     try:
         notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
     except Exception as error:  # broken JSON, not UTF-8, not a notebook
-        raise Unreadable(f"{name} is not a readable notebook ({type(error).__name__}: "
-                         f"{str(error).splitlines()[0] if str(error) else ''})") from None
+        raise Unreadable(_("{name} is not a readable notebook ({error_type}: {detail})", name=name,
+                           error_type=type(error).__name__, detail=str(error).splitlines()[0] if str(error) else "")) from None
     kept = []
     for cell in notebook.cells:
         if cell.cell_type != "code":

@@ -10,6 +10,7 @@ import contextlib
 import numpy as np
 import tensorflow as tf
 
+from autograder.i18n import N_, _
 from autograder.probes.kit import ProbeFailure, as_array, type_name
 
 # f(x) for coefficients c (float32 constants). The checks hold the matching derivatives.
@@ -40,12 +41,12 @@ def _grader_function(name: str, coefficients, seen: list):
         seen.append({"kind": kind, "dtype": dtype})
         if kind not in ("variable", "tensor"):
             raise ProbeFailure(
-                f"f was called with a {kind}, not a tensor: make x a float32 tensor first, "
-                "x = tf.constant(x, dtype=tf.float32), and watch it with tape.watch(x)")
+                _("f was called with a {kind}, not a tensor: make x a float32 tensor first, "
+                  "x = tf.constant(x, dtype=tf.float32), and watch it with tape.watch(x)", kind=kind))
         if dtype != "float32":
             raise ProbeFailure(
-                f"f was called with a {dtype} tensor; the grader's f is written with float32 ops: "
-                "use x = tf.constant(x, dtype=tf.float32)")
+                _("f was called with a {dtype} tensor; the grader's f is written with float32 ops: "
+                  "use x = tf.constant(x, dtype=tf.float32)", dtype=dtype))
         return body(constants, x)
 
     return f
@@ -58,9 +59,9 @@ def _scalar(value, what: str, none_message: str) -> np.ndarray:
 
 
 DERIVATIVE_IS_NONE = (
-    "derivative returned None. tape.gradient gives None when the tape never watched x: a tape watches "
-    "tf.Variables by itself, but a tf.constant only after tape.watch(x) inside the `with` block. "
-    "(Or is a `return` missing?)")
+    N_("derivative returned None. tape.gradient gives None when the tape never watched x: a tape watches "
+      "tf.Variables by itself, but a tf.constant only after tape.watch(x) inside the `with` block. "
+      "(Or is a `return` missing?)"))
 
 
 def derivative(sub, cases):
@@ -69,7 +70,7 @@ def derivative(sub, cases):
     for name, coefficients, x in cases:
         seen = []
         value = sub.derivative(_grader_function(name, coefficients, seen), float(x))
-        results.append({"value": _scalar(value, "derivative", DERIVATIVE_IS_NONE), "calls": seen})
+        results.append({"value": _scalar(value, "derivative", _(DERIVATIVE_IS_NONE)), "calls": seen})
     return results
 
 
@@ -80,13 +81,13 @@ def second_derivative(sub, cases):
         value = sub.second_derivative(_grader_function(name, coefficients, seen), float(x))
         if name == "linear":
             none_message = (
-                "second_derivative returned None for a linear f. Its first derivative does not depend on x, "
-                "so the outer tape gives None: return 0.0 in that case (`0.0 if d2 is None else d2`)")
+                _("second_derivative returned None for a linear f. Its first derivative does not depend on x, "
+                  "so the outer tape gives None: return 0.0 in that case (`0.0 if d2 is None else d2`)"))
         else:
             none_message = (
-                "second_derivative returned None for an f whose second derivative exists. Was the inner "
-                "tape.gradient(...) called inside the outer tape's `with` block, and did the outer tape "
-                "watch x too? The outer tape can only differentiate what it recorded.")
+                _("second_derivative returned None for an f whose second derivative exists. Was the inner "
+                  "tape.gradient(...) called inside the outer tape's `with` block, and did the outer tape "
+                  "watch x too? The outer tape can only differentiate what it recorded."))
         results.append({"value": _scalar(value, "second_derivative", none_message), "calls": seen})
     return results
 
@@ -112,17 +113,17 @@ def linreg_loss_gradients(sub, a, b, X, y):
     with tf.GradientTape() as tape:
         loss = sub.linreg_loss(va, vb, X, y)
     if loss is None:
-        raise ProbeFailure("linreg_loss returned None: did you forget a `return` statement?")
+        raise ProbeFailure(_("linreg_loss returned None: did you forget a `return` statement?"))
     if not tf.is_tensor(loss):
         raise ProbeFailure(
-            f"linreg_loss returned a {type_name(loss)}, not a tf.Tensor, so no tape can differentiate it: "
-            "compute it with TensorFlow ops (tf.reduce_sum, tf.square), not NumPy")
+            _("linreg_loss returned a {type_name}, not a tf.Tensor, so no tape can differentiate it: "
+              "compute it with TensorFlow ops (tf.reduce_sum, tf.square), not NumPy", type_name=type_name(loss)))
     grads = tape.gradient(loss, [va, vb])
     if any(grad is None for grad in grads):
         raise ProbeFailure(
-            "a GradientTape cannot follow linreg_loss back to a and b (the gradient is None): use "
-            "TensorFlow ops on a, b, X and y directly, with no .numpy() or NumPy functions in between")
-    return [as_array(grad, "the gradient of linreg_loss") for grad in grads]
+            _("a GradientTape cannot follow linreg_loss back to a and b (the gradient is None): use "
+              "TensorFlow ops on a, b, X and y directly, with no .numpy() or NumPy functions in between"))
+    return [as_array(grad, _("the gradient of linreg_loss")) for grad in grads]
 
 
 def linreg_grads(sub, points, X, y):
@@ -133,15 +134,15 @@ def linreg_grads(sub, points, X, y):
         va, vb = tf.Variable(a, dtype=tf.float32), tf.Variable(b, dtype=tf.float32)
         grads = sub.linreg_grads(va, vb, X, y)
         if grads is None:
-            raise ProbeFailure("linreg_grads returned None: did you forget a `return` statement?")
+            raise ProbeFailure(_("linreg_grads returned None: did you forget a `return` statement?"))
         if not isinstance(grads, (tuple, list)) or len(grads) != 2:
-            raise ProbeFailure(f"linreg_grads should return a pair (d(loss)/da, d(loss)/db); it returned "
-                               f"{type_name(grads)}" + (f" of length {len(grads)}" if isinstance(grads, (tuple, list))
+            raise ProbeFailure(_("linreg_grads should return a pair (d(loss)/da, d(loss)/db); it returned "
+                                 "{type_name}", type_name=type_name(grads)) + (_(" of length {count}", count=len(grads)) if isinstance(grads, (tuple, list))
                                                         else ""))
         if any(grad is None for grad in grads):
             raise ProbeFailure(
-                "a gradient is None: was the loss computed inside the `with tf.GradientTape() as tape:` block? "
-                "The tape only records what runs inside it (and only reaches a and b through TensorFlow ops).")
+                _("a gradient is None: was the loss computed inside the `with tf.GradientTape() as tape:` block? "
+                  "The tape only records what runs inside it (and only reaches a and b through TensorFlow ops)."))
         results.append([as_array(grad, "linreg_grads") for grad in grads])
     return results
 
@@ -196,10 +197,11 @@ def fit_linear_regression(sub, X, y, learning_rate, num_epoch):
     with _recording_optimizers() as record:
         result = sub.fit_linear_regression(X, y, float(learning_rate), int(num_epoch))
     if result is None:
-        raise ProbeFailure("fit_linear_regression returned None: did you forget a `return` statement?")
+        raise ProbeFailure(_("fit_linear_regression returned None: did you forget a `return` statement?"))
     if not isinstance(result, (tuple, list)) or len(result) != 2:
-        raise ProbeFailure(f"fit_linear_regression should return a pair (a, b); it returned {type_name(result)}"
-                           + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else ""))
+        raise ProbeFailure(_("fit_linear_regression should return a pair (a, b); it returned {type_name}",
+                             type_name=type_name(result))
+                           + (_(" of length {count}", count=len(result)) if isinstance(result, (tuple, list)) else ""))
     a, b = (as_array(value, "fit_linear_regression") for value in result)
     return {"a": a, "b": b, "apply_gradients_calls": record["calls"],
             "optimizers": [_describe_optimizer(entry["optimizer"], entry["start"])

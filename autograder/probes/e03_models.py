@@ -7,9 +7,10 @@ specifications on their own side.
 import numpy as np
 import tensorflow as tf
 
+from autograder.i18n import _
 from autograder.probes.kit import ProbeFailure, as_array, type_name
 
-STATE_IN_CALL = "add new elements of state"
+STATE_IN_CALL = "add new elements of state"  # Keras's own text, matched in its error
 
 
 def _call(model, x, name: str):
@@ -19,8 +20,9 @@ def _call(model, x, name: str):
     except ValueError as error:
         if STATE_IN_CALL in str(error):
             raise ProbeFailure(
-                f"{name} makes its weights or layers inside call(); Keras 3 refuses new state once a layer is "
-                "built. Make weights in build(input_shape) with self.add_weight, and layers in __init__") from None
+                _("{name} makes its weights or layers inside call(); Keras 3 refuses new state once a layer is "
+                  "built. Make weights in build(input_shape) with self.add_weight, and layers in __init__",
+                  name=name)) from None
         raise
 
 
@@ -69,9 +71,10 @@ def _first_call(layer, x, units: int):
         if not made_early:
             raise
         raise ProbeFailure(
-            f"Linear({units}) made weights of shapes {made_early} in __init__, before its first call, and then "
-            f"failed on inputs of size {np.shape(x)[-1]} ({type(error).__name__}): make them in "
-            "build(input_shape), where input_shape[-1] is the input size") from None
+            _("Linear({units}) made weights of shapes {made_early} in __init__, before its first call, and then "
+              "failed on inputs of size {shape} ({error_type}): make them in "
+              "build(input_shape), where input_shape[-1] is the input size",
+              units=units, made_early=made_early, shape=np.shape(x)[-1], error_type=type(error).__name__)) from None
 
 
 def linear_layer(sub, units, x):
@@ -86,7 +89,7 @@ def linear_layer(sub, units, x):
         "before": before,
         "output": output,
         "untracked": _untracked_variables(layer),
-        "weights": [{"shape": [int(d) for d in weight.shape], "value": as_array(weight, "a weight"),
+        "weights": [{"shape": [int(d) for d in weight.shape], "value": as_array(weight, _("a weight")),
                      "trainable": bool(getattr(weight, "trainable", False))
                      and _contains(layer.trainable_weights, weight),
                      "attributes": _attributes_holding(layer, weight),
@@ -97,7 +100,8 @@ def linear_layer(sub, units, x):
 def _assign(variable, value, what: str):
     value = np.asarray(value, dtype=np.float32)
     if tuple(int(d) for d in variable.shape) != value.shape:
-        raise ProbeFailure(f"{what} has shape {[int(d) for d in variable.shape]}, expected {list(value.shape)}")
+        raise ProbeFailure(_("{what} has shape {value}, expected {shape}",
+                             what=what, value=[int(d) for d in variable.shape], shape=list(value.shape)))
     variable.assign(value)
 
 
@@ -106,8 +110,9 @@ def _kernel_and_bias(layer, input_dim: int, units: int, name: str):
     weights = list(layer.trainable_weights)
     kernel, bias = _by_shape(weights, [input_dim, units]), _by_shape(weights, [units])
     if len(weights) != 2 or kernel is None or bias is None:
-        raise ProbeFailure(f"after a call on inputs of size {input_dim}, {name}'s trainable weights have shapes "
-                           f"{_shapes(weights)}; expected a kernel [{input_dim}, {units}] and a bias [{units}]")
+        raise ProbeFailure(_("after a call on inputs of size {input_dim}, {name}'s trainable weights have shapes "
+                             "{shapes}; expected a kernel [{input_dim}, {units}] and a bias [{units}]",
+                             input_dim=input_dim, name=name, shapes=_shapes(weights), units=units))
     return kernel, bias
 
 
@@ -119,8 +124,8 @@ def linear_outputs(sub, units, xs, kernel, bias):
     first = as_array(_first_call(layer, xs[0], int(units)), "Linear(x)")
     own_kernel, own_bias = _kernel_and_bias(layer, int(np.shape(xs[0])[1]), int(units), "Linear")
     own = [as_array(own_kernel, "kernel"), as_array(own_bias, "bias")]
-    _assign(own_kernel, kernel, "the kernel")
-    _assign(own_bias, bias, "the bias")
+    _assign(own_kernel, kernel, _("the kernel"))
+    _assign(own_bias, bias, _("the bias"))
     return {"first": first, "own_kernel": own[0], "own_bias": own[1],
             "outputs": [as_array(_call(layer, x, "Linear"), "Linear(x)") for x in xs]}
 
@@ -139,8 +144,9 @@ def _model_call(sub, model, x):
         if not early:
             raise
         raise ProbeFailure(
-            f"LinearModel failed ({type(error).__name__}) in its Linear layer, which made weights of shapes "
-            f"{_shapes(early[0].weights)} in __init__: Linear must make them in build(input_shape)") from None
+            _("LinearModel failed ({error_type}) in its Linear layer, which made weights of shapes "
+              "{shapes} in __init__: Linear must make them in build(input_shape)",
+              error_type=type(error).__name__, shapes=_shapes(early[0].weights))) from None
 
 
 def linear_model_outputs(sub, xs, kernel, bias):
@@ -152,9 +158,9 @@ def linear_model_outputs(sub, xs, kernel, bias):
     if first.ndim != 2 or first.shape[0] != len(xs[0]) or first.shape[1] != 1:
         return {"first": first, "own_kernel": None, "own_bias": None, "outputs": []}
     model_kernel, model_bias = _kernel_and_bias(model, features, 1, "LinearModel")
-    own = [as_array(model_kernel, "the kernel"), as_array(model_bias, "the bias")]
-    _assign(model_kernel, kernel, "the kernel")
-    _assign(model_bias, bias, "the bias")
+    own = [as_array(model_kernel, _("the kernel")), as_array(model_bias, _("the bias"))]
+    _assign(model_kernel, kernel, _("the kernel"))
+    _assign(model_bias, bias, _("the bias"))
     return {"first": first, "own_kernel": own[0], "own_bias": own[1],
             "outputs": [as_array(_call(model, x, "LinearModel"), "LinearModel()(X)") for x in xs]}
 
@@ -176,7 +182,7 @@ def linear_model_structure(sub, x):
         "linear_layers": sum(isinstance(layer, sub.Linear) for layer in layers),
         "trainable_shapes": _shapes(model.trainable_weights),
         "output": output,
-        "weights": [as_array(w, "a weight") for w in model.trainable_weights],
+        "weights": [as_array(w, _("a weight")) for w in model.trainable_weights],
     }
 
 
@@ -186,7 +192,7 @@ def mlp_outputs(sub, xs):
     """One MLP() on several batches; its trainable weights after the first call."""
     model = sub.MLP()
     outputs = [as_array(_call(model, x, "MLP"), "MLP()(x)") for x in xs]
-    return {"outputs": outputs, "weights": [as_array(w, "a weight") for w in model.trainable_weights]}
+    return {"outputs": outputs, "weights": [as_array(w, _("a weight")) for w in model.trainable_weights]}
 
 
 def _dense_summary(layers) -> list:
@@ -210,7 +216,7 @@ def mlp_structure(sub, x):
         "non_trainable_shapes": _shapes(model.non_trainable_weights),
         "same_output_twice": bool(first.shape == second.shape and np.array_equal(first, second)),
         "output": first,
-        "weights": [as_array(w, "a weight") for w in model.trainable_weights],
+        "weights": [as_array(w, _("a weight")) for w in model.trainable_weights],
     }
 
 
@@ -230,10 +236,10 @@ def mlp_gradients(sub, x, labels):
     grads = tape.gradient(loss, variables) if variables else []
     return {
         "output": as_array(output, "MLP()(x)"),
-        "weights": [as_array(w, "a weight") for w in variables],
+        "weights": [as_array(w, _("a weight")) for w in variables],
         "names": [str(getattr(v, "path", None) or getattr(v, "name", "?"))[:100] for v in variables],
         "none": [grad is None for grad in grads],
-        "finite": [grad is not None and bool(np.all(np.isfinite(as_array(grad, "a gradient")))) for grad in grads],
+        "finite": [grad is not None and bool(np.all(np.isfinite(as_array(grad, _("a gradient"))))) for grad in grads],
         "call_is_tf_function": _is_tf_function(getattr(type(model), "call", None)),
     }
 
@@ -294,6 +300,6 @@ def count_params(sub, specs):
         model = build_model(spec)
         count = sub.count_params(model)
         if count is None:
-            raise ProbeFailure("count_params returned None: did you forget a `return` statement?")
+            raise ProbeFailure(_("count_params returned None: did you forget a `return` statement?"))
         results.append(as_array(count, "count_params"))
     return results

@@ -14,18 +14,19 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from autograder.i18n import N_, _
 from autograder.probes.kit import ProbeFailure, as_array, dtype_name, type_name
 
 TF_FUNCTION_VARIABLES = (
-    "a tf.function created variables after its first call (\"tf.function only supports singleton "
-    "tf.Variables created on the first call\"): train_step must work for every new (model, optimizer) pair, "
-    "but a single module-level @tf.function can create the optimizer's variables (Adam's moments) only once. "
-    "Leave train_step a plain function and compile it inside train, e.g. step = tf.function(train_step), "
-    "a new one for each call of train")
+    N_('a tf.function created variables after its first call ("tf.function only supports singleton '
+      'tf.Variables created on the first call"): train_step must work for every new (model, optimizer) pair, '
+      "but a single module-level @tf.function can create the optimizer's variables (Adam's moments) only once. "
+      "Leave train_step a plain function and compile it inside train, e.g. step = tf.function(train_step), "
+      "a new one for each call of train"))
 NO_GRADIENTS = (
-    "every gradient is None (\"No gradients provided for any variable\"): compute the model's output and "
-    "the loss inside the `with tf.GradientTape() as tape:` block, then call tape.gradient(loss, "
-    "model.trainable_variables)")
+    N_('every gradient is None ("No gradients provided for any variable"): compute the model\'s output and '
+      "the loss inside the `with tf.GradientTape() as tape:` block, then call tape.gradient(loss, "
+      "model.trainable_variables)"))
 
 
 def _scaled(images):
@@ -59,9 +60,9 @@ def _run(what, call):
             text = str(error)
             if "singleton tf.Variables created on the first call" in text or \
                     "only supports creating variables on the first call" in text:
-                raise ProbeFailure(f"{what}: {TF_FUNCTION_VARIABLES}") from None
+                raise ProbeFailure(_("{what}: {mistake}", what=what, mistake=_(TF_FUNCTION_VARIABLES))) from None
             if "No gradients provided for any variable" in text:
-                raise ProbeFailure(f"{what}: {NO_GRADIENTS}") from None
+                raise ProbeFailure(_("{what}: {mistake}", what=what, mistake=_(NO_GRADIENTS))) from None
             raise
     missing = [str(w.message) for w in caught if "Gradients do not exist for variables" in str(w.message)]
     return result, missing
@@ -82,15 +83,16 @@ def _attribute(loader, name):
     try:
         return getattr(loader, name)
     except AttributeError:
-        raise ProbeFailure(f"MNISTLoader has no attribute `{name}` (the syllabus names train_data, train_label, "
-                           "test_data, test_label, num_train_data and num_test_data)") from None
+        raise ProbeFailure(_("MNISTLoader has no attribute `{name}` (the syllabus names train_data, train_label, "
+                             "test_data, test_label, num_train_data and num_test_data)", name=name)) from None
 
 
 def _count(value, name):
     array = as_array(value, f"MNISTLoader.{name}")
     if array.shape != () or array.dtype.kind not in "iu":
-        raise ProbeFailure(f"MNISTLoader.{name} should be an int, got {type_name(value)}"
-                           + (f" of shape {array.shape}" if array.shape else ""))
+        raise ProbeFailure(_("MNISTLoader.{name} should be an int, got {type_name}",
+                             name=name, type_name=type_name(value))
+                           + (_(" of shape {shape}", shape=array.shape) if array.shape else ""))
     return int(array)
 
 
@@ -124,8 +126,9 @@ def loader_pairs(sub, arrays, batch_sizes):
         for size in batch_sizes:
             batch = loader.get_batch(int(size))
             if not isinstance(batch, (tuple, list)) or len(batch) != 2:
-                raise ProbeFailure(f"get_batch should return a pair (X, y), got {type_name(batch)}")
-            batches.append({"X": as_array(batch[0], "get_batch's X"), "y": as_array(batch[1], "get_batch's y")})
+                raise ProbeFailure(_("get_batch should return a pair (X, y), got {type_name}",
+                                     type_name=type_name(batch)))
+            batches.append({"X": as_array(batch[0], _("get_batch's X")), "y": as_array(batch[1], _("get_batch's y"))})
     result["batches"] = batches
     return result
 
@@ -157,7 +160,7 @@ def train_step_pairs(sub, batches, seeds, hidden, learning_rate):
         optimizer = tf.keras.optimizers.Adam(learning_rate=float(learning_rate))
         snapshots, losses = [_weights(model)], []
         for X, y in batches:
-            out, _ = _run(f"train_step for the model and optimizer number {len(pairs) + 1}",
+            out, __ = _run(_("train_step for the model and optimizer number {value}", value=len(pairs) + 1),
                           lambda: sub.train_step(model, optimizer, tf.constant(X), tf.constant(y)))
             losses.append(as_array(out, "train_step"))
             snapshots.append(_weights(model))
@@ -193,12 +196,13 @@ class GraderLoader:
 
 def _losses(value):
     if value is None:
-        raise ProbeFailure("train returned None: did you forget to return the list of losses?")
+        raise ProbeFailure(_("train returned None: did you forget to return the list of losses?"))
     if not isinstance(value, (list, tuple)):
-        raise ProbeFailure(f"train should return a list with the loss of every batch, got {type_name(value)}")
-    losses = [as_array(item, "an item of train's list") for item in value]
+        raise ProbeFailure(_("train should return a list with the loss of every batch, got {type_name}",
+                             type_name=type_name(value)))
+    losses = [as_array(item, _("an item of train's list")) for item in value]
     if any(item.size != 1 for item in losses):
-        raise ProbeFailure("every item of train's list should be one batch's loss (a number)")
+        raise ProbeFailure(_("every item of train's list should be one batch's loss (a number)"))
     return np.array([float(item.reshape(())) for item in losses], dtype=np.float64)
 
 
@@ -207,7 +211,7 @@ def train_recorded(sub, x_train, y_train, batch_size, num_epochs, learning_rate,
     first update."""
     model = grader_mlp(seed, hidden)
     loader = GraderLoader(x_train, y_train, seed, model=model)
-    out, _ = _run("train", lambda: sub.train(model, loader, int(num_epochs), int(batch_size), float(learning_rate)))
+    out, __ = _run("train", lambda: sub.train(model, loader, int(num_epochs), int(batch_size), float(learning_rate)))
     first = loader.first_index if loader.first_index is not None else np.zeros(0, np.int64)
     return {"losses": _losses(out), "sizes": np.array(loader.sizes, np.int64),
             "X1": loader.train_data[first], "y1": loader.train_label[first],
@@ -219,5 +223,5 @@ def train_accuracy(sub, x_train, y_train, seed, num_epochs, batch_size, learning
     the check computes the held-out predictions on its side."""
     model = grader_mlp(seed, hidden)
     loader = GraderLoader(x_train, y_train, seed)
-    out, _ = _run("train", lambda: sub.train(model, loader, int(num_epochs), int(batch_size), float(learning_rate)))
+    out, __ = _run("train", lambda: sub.train(model, loader, int(num_epochs), int(batch_size), float(learning_rate)))
     return {"weights": _weights(model), "losses": _losses(out), "batches": len(loader.sizes)}

@@ -8,6 +8,7 @@ the model was ever given, to see whether the submission predicts batch by batch.
 import numpy as np
 import tensorflow as tf
 
+from autograder.i18n import _
 from autograder.probes.kit import ProbeFailure, as_array, type_name
 
 # Every evaluate() call made in this worker: a metric that is never reset carries these over.
@@ -42,7 +43,8 @@ def known_model(num_classes):
 def _accuracy(value, what):
     array = as_array(value, what)
     if array.size != 1:
-        raise ProbeFailure(f"{what} should be one number, the accuracy; got an array of shape {array.shape}")
+        raise ProbeFailure(_("{what} should be one number, the accuracy; got an array of shape {shape}",
+                             what=what, shape=array.shape))
     return float(array.reshape(()))
 
 
@@ -65,7 +67,7 @@ def predict_classes(sub, X, batch_size):
 
 
 def confusion_matrix(sub, X, y, num_classes):
-    model, _ = known_model(X.shape[1])
+    model, __ = known_model(X.shape[1])
     out = sub.confusion_matrix(model, X, y, int(num_classes))
     array = as_array(out, "confusion_matrix")
     return {"matrix": array, "type": type_name(out), "dtype": str(array.dtype)}

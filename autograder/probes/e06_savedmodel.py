@@ -12,6 +12,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from autograder.i18n import _
 from autograder.probes.kit import ProbeFailure, as_array, type_name
 
 
@@ -51,20 +52,21 @@ def _export(sub, model, export_dir, input_shape, never_called=False):
     except Exception as error:
         if never_called and "built" in str(error):
             raise ProbeFailure(
-                f"export_model fails for a model that was never called ({_first_line(error)}). The notes' "
-                "section 7: a Keras model has no weights before its first call; call it once, e.g. "
-                "model(tf.zeros([1, *input_shape])), before saving it.") from None
+                _("export_model fails for a model that was never called ({first_line}). The notes' "
+                  "section 7: a Keras model has no weights before its first call; call it once, e.g. "
+                  "model(tf.zeros([1, *input_shape])), before saving it.", first_line=_first_line(error))) from None
         raise
     if not os.path.isfile(os.path.join(export_dir, "saved_model.pb")):
-        raise ProbeFailure("export_model wrote no SavedModel into export_dir (there is no saved_model.pb in it)")
+        raise ProbeFailure(_("export_model wrote no SavedModel into export_dir (there is no saved_model.pb in it)"))
 
 
 def _serving(export_dir):
     loaded = tf.saved_model.load(export_dir)
     if "serving_default" not in loaded.signatures:
         raise ProbeFailure(
-            f"the SavedModel has no serving_default signature (its signatures: {sorted(loaded.signatures) or 'none'}): "
-            "pass signatures={'serving_default': ...} to tf.saved_model.save, or use model.export")
+            _("the SavedModel has no serving_default signature (its signatures: {value}): "
+              "pass signatures={{'serving_default': ...}} to tf.saved_model.save, or use model.export",
+              value=sorted(loaded.signatures) or _('none')))
     return loaded.signatures["serving_default"]
 
 
@@ -73,7 +75,7 @@ def _serve_each(function, xs):
     args, kwargs = function.structured_input_signature
     specs = list(args) + list(kwargs.values())
     if len(specs) != 1:
-        raise ProbeFailure(f"serving_default should take one input, it takes {len(specs)}")
+        raise ProbeFailure(_("serving_default should take one input, it takes {count}", count=len(specs)))
     spec = specs[0]
     outputs, errors = [], []
     for x in xs:
@@ -82,7 +84,8 @@ def _serve_each(function, xs):
                 else function(tf.constant(x, tf.float32))
             values = list(result.values()) if isinstance(result, dict) else [result]
             if len(values) != 1:
-                raise ProbeFailure(f"serving_default should return one output, it returns {len(values)}")
+                raise ProbeFailure(_("serving_default should return one output, it returns {count}",
+                                     count=len(values)))
             outputs.append(np.asarray(values[0].numpy(), dtype=np.float64))
             errors.append(None)
         except ProbeFailure:
@@ -109,7 +112,7 @@ def export_never_called(sub, export_dir, input_shape, hidden, outputs, xs):
     """export_model of a never-called model; its outputs next to the loaded folder's."""
     model = _GraderModel(hidden, outputs)
     _export(sub, model, export_dir, input_shape, never_called=True)
-    expected = [as_array(model(tf.constant(x, tf.float32)), "the model") for x in xs]
+    expected = [as_array(model(tf.constant(x, tf.float32)), _("the model")) for x in xs]
     return {"expected": expected, **_serve_each(_serving(export_dir), xs)}
 
 
@@ -119,7 +122,7 @@ def export_then_train(sub, export_dir, input_shape, hidden, outputs, xs):
     model = _GraderModel(hidden, outputs)
     _export(sub, model, export_dir, input_shape, never_called=True)
     served = _serve_each(_serving(export_dir), xs)
-    served["expected"] = [as_array(model(tf.constant(x, tf.float32)), "the model") for x in xs]
+    served["expected"] = [as_array(model(tf.constant(x, tf.float32)), _("the model")) for x in xs]
     missing = []
     for x in xs:
         with tf.GradientTape() as tape:
@@ -144,8 +147,9 @@ def load_and_predict_folders(sub, folder, weights, input_shape, x):
     (other input/output names) and, when it works, by the submission's export_model."""
     input_shape = tuple(int(n) for n in input_shape)
     model = _built_model(weights, input_shape)
-    folders = {"Keras's model.export": os.path.join(folder, "keras_export")}
-    model.export(folders["Keras's model.export"], verbose=False)
+    keras, yours = _("Keras's model.export"), _("your export_model")  # the writers, as students read them
+    folders = {keras: os.path.join(folder, "keras_export")}
+    model.export(folders[keras], verbose=False)
     folders["tf.saved_model.save"] = os.path.join(folder, "saved_model_save")
     module = _Features(model, input_shape)
     tf.saved_model.save(module, folders["tf.saved_model.save"], signatures={"serving_default": module.predict})
@@ -154,9 +158,9 @@ def load_and_predict_folders(sub, folder, weights, input_shape, x):
         own = os.path.join(folder, "export_model")
         sub.export_model(_built_model(weights, input_shape), own, input_shape)
         # What this folder serves is the answer expected of load_and_predict on it, right or not.
-        (served["your export_model"],) = _serve_each(_serving(own), [x])["outputs"]
-        if served["your export_model"] is not None:
-            folders["your export_model"] = own
+        (served[yours],) = _serve_each(_serving(own), [x])["outputs"]
+        if served[yours] is not None:
+            folders[yours] = own
     results = {}
     for writer, path in folders.items():
         try:
@@ -167,8 +171,8 @@ def load_and_predict_folders(sub, folder, weights, input_shape, x):
             results[writer] = {"error": _first_line(error), "error_type": type(error).__name__}
             continue
         if isinstance(value, dict):
-            raise ProbeFailure("load_and_predict returned the signature's dict of outputs; return the one "
-                               "array inside it (e.g. next(iter(outputs.values())).numpy())")
+            raise ProbeFailure(_("load_and_predict returned the signature's dict of outputs; return the one "
+                                 "array inside it (e.g. next(iter(outputs.values())).numpy())"))
         results[writer] = {"value": as_array(value, "load_and_predict"), "type": type_name(value)}
         if writer in served:
             results[writer]["served"] = served[writer]
@@ -203,10 +207,11 @@ def fine_tune(sub, export_dir, weights, X, y, steps, learning_rate):
     with _capturing_loads() as roots:
         result = sub.fine_tune_loaded(export_dir, X, np.asarray(y, np.float32), int(steps), float(learning_rate))
     if not isinstance(result, (tuple, list)) or len(result) != 2:
-        raise ProbeFailure(f"fine_tune_loaded must return (loss_before, loss_after); it returned {type_name(result)}")
+        raise ProbeFailure(_("fine_tune_loaded must return (loss_before, loss_after); it returned {type_name}",
+                             type_name=type_name(result)))
     before, after = (as_array(value, "fine_tune_loaded") for value in result)
     if before.size != 1 or after.size != 1:
-        raise ProbeFailure("fine_tune_loaded must return two numbers (the loss before and after), "
-                           f"not arrays of shapes {before.shape} and {after.shape}")
+        raise ProbeFailure(_("fine_tune_loaded must return two numbers (the loss before and after), "
+                             "not arrays of shapes {shape} and {shape2}", shape=before.shape, shape2=after.shape))
     loaded = [[variable.numpy() for variable in getattr(root, "trainable_variables", [])] for root in roots]
     return {"before": float(before.reshape(())), "after": float(after.reshape(())), "loaded_variables": loaded}

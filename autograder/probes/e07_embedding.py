@@ -2,6 +2,7 @@
 import numpy as np
 import tensorflow as tf
 
+from autograder.i18n import _
 from autograder.probes.kit import ProbeFailure, as_array, dtype_name, type_name
 
 
@@ -17,15 +18,18 @@ def build_vocab(sub, texts, max_tokens):
 
 def _pairs(vocab, what):
     if not isinstance(vocab, dict):
-        raise ProbeFailure(f"{what} must return a dict of token -> id, not {type_name(vocab)}")
+        raise ProbeFailure(_("{what} must return a dict of token -> id, not {type_name}",
+                             what=what, type_name=type_name(vocab)))
     pairs = []
     for token, index in vocab.items():
         if not isinstance(token, str):
-            raise ProbeFailure(f"{what}'s keys must be the tokens (str); found a {type_name(token)}")
+            raise ProbeFailure(_("{what}'s keys must be the tokens (str); found a {type_name}",
+                                 what=what, type_name=type_name(token)))
         try:
             pairs.append([token, int(index)])
         except (TypeError, ValueError):
-            raise ProbeFailure(f"{what}'s ids must be ints; {token!r} maps to a {type_name(index)}") from None
+            raise ProbeFailure(_("{what}'s ids must be ints; {token!r} maps to a {type_name}",
+                                 what=what, token=token, type_name=type_name(index))) from None
     return pairs
 
 
@@ -37,7 +41,8 @@ def encode(sub, texts, vocab, length):
 def _model(sub, vocab_size, embed_dim, num_classes):
     model = sub.BagOfEmbeddings(int(vocab_size), int(embed_dim), int(num_classes))
     if not isinstance(model, tf.keras.Model):
-        raise ProbeFailure(f"BagOfEmbeddings must subclass tf.keras.Model; it is a {type_name(model)}")
+        raise ProbeFailure(_("BagOfEmbeddings must subclass tf.keras.Model; it is a {type_name}",
+                             type_name=type_name(model)))
     return model
 
 
@@ -50,10 +55,11 @@ def _weights(model):
     embeddings = _layers(model, tf.keras.layers.Embedding)
     denses = _layers(model, tf.keras.layers.Dense)
     if len(embeddings) != 1:
-        raise ProbeFailure(f"BagOfEmbeddings should hold one tf.keras.layers.Embedding, found {len(embeddings)} "
-                           "(the notes' NumPy matrix is a constant that never trains: use the Embedding layer)")
+        raise ProbeFailure(_("BagOfEmbeddings should hold one tf.keras.layers.Embedding, found {count} "
+                             "(the notes' NumPy matrix is a constant that never trains: use the Embedding layer)",
+                             count=len(embeddings)))
     if len(denses) != 1:
-        raise ProbeFailure(f"BagOfEmbeddings should hold one Dense layer, found {len(denses)}")
+        raise ProbeFailure(_("BagOfEmbeddings should hold one Dense layer, found {count}", count=len(denses)))
     dense = denses[0]
     return {"table": np.asarray(embeddings[0].embeddings.numpy()), "kernel": np.asarray(dense.kernel.numpy()),
             "bias": np.asarray(dense.bias.numpy()) if dense.bias is not None else None}
@@ -79,8 +85,8 @@ def bag_gradient(sub, vocab_size, embed_dim, num_classes, ids, weights):
         loss = tf.reduce_sum(tf.cast(model(ids), tf.float32) * tf.constant(weights, tf.float32))
     gradient = tape.gradient(loss, variable)
     if gradient is None:
-        raise ProbeFailure("the gradient with respect to the embedding table is None: is the Embedding layer "
-                           "trainable and are its vectors used in call() (not a NumPy copy)?")
+        raise ProbeFailure(_("the gradient with respect to the embedding table is None: is the Embedding layer "
+                             "trainable and are its vectors used in call() (not a NumPy copy)?"))
     return {"gradient": np.asarray(tf.convert_to_tensor(gradient).numpy()),
             "sparse": isinstance(gradient, tf.IndexedSlices)}
 
@@ -92,12 +98,14 @@ def train_and_predict(sub, train_texts, train_labels, test_texts, epochs, seed=N
         tf.keras.utils.set_random_seed(int(seed))
     result = sub.train_text_classifier(list(train_texts), np.asarray(train_labels), int(epochs))
     if not isinstance(result, tuple) or len(result) != 2:
-        raise ProbeFailure(f"train_text_classifier must return (model, vocab), not {type_name(result)}")
+        raise ProbeFailure(_("train_text_classifier must return (model, vocab), not {type_name}",
+                             type_name=type_name(result)))
     model, vocab = result
-    _pairs(vocab, "train_text_classifier's vocab")
+    _pairs(vocab, _("train_text_classifier's vocab"))
     ids = as_array(sub.encode(list(test_texts), vocab, 64), "encode(test_texts, vocab, 64)")
-    logits = as_array(model(tf.constant(ids, tf.int32)), "the trained model")
+    logits = as_array(model(tf.constant(ids, tf.int32)), _("the trained model"))
     if logits.ndim != 2 or logits.shape[0] != len(test_texts):
-        raise ProbeFailure(f"the trained model should give [len(texts), num_classes] logits, got shape {logits.shape}")
+        raise ProbeFailure(_("the trained model should give [len(texts), num_classes] logits, got shape {shape}",
+                             shape=logits.shape))
     return {"predictions": np.argmax(logits, axis=1).astype(np.int64), "num_outputs": int(logits.shape[1]),
             "finite": bool(np.all(np.isfinite(logits)))}

@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.protobuf import saved_model_pb2
 
+from autograder.i18n import _
 from autograder.probes.kit import ProbeFailure, as_array, dtype_name, type_name
 
 # The notes' call sequence (section 9), as (kind, value); the checks describe the same calls.
@@ -33,7 +34,8 @@ def _answer(sub, name):
 
 def _tf_function(value, name, advice):
     if not callable(getattr(value, "experimental_get_tracing_count", None)):
-        raise ProbeFailure(f"{name} is not a tf.function ({type_name(value)}): {advice}")
+        raise ProbeFailure(_("{name} is not a tf.function ({type_name}): {advice}",
+                             name=name, type_name=type_name(value), advice=advice))
     return value
 
 
@@ -73,7 +75,7 @@ def traced_and_executed(sub, calls, export_dir):
     """Runs `calls` ([kind, value] pairs) on a fresh tf.function made from the submission's
     Python body (so earlier calls in this process do not count), capturing the output; then
     saves that function's traces into `export_dir`."""
-    fn = _tf_function(sub.traced_and_executed, "traced_and_executed", "decorate it with @tf.function")
+    fn = _tf_function(sub.traced_and_executed, "traced_and_executed", _("decorate it with @tf.function"))
     fresh = tf.function(fn.python_function)
     traced, results, output = [], [], {}
     with _captured(output):
@@ -92,7 +94,8 @@ def predicted_traces(sub):
     """The submission's PREDICTED_TRACES (the truth comes from `notes_truth`)."""
     predicted = _answer(sub, "PREDICTED_TRACES")
     if not isinstance(predicted, (list, tuple)) or not all(isinstance(item, (bool, np.bool_)) for item in predicted):
-        raise ProbeFailure(f"PREDICTED_TRACES must be a list of True/False, one per call; it is {predicted!r:.200}")
+        raise ProbeFailure(_("PREDICTED_TRACES must be a list of True/False, one per call; it is {predicted!r:.200}",
+                             predicted=predicted))
     return {"predicted": [bool(item) for item in predicted]}
 
 
@@ -122,15 +125,16 @@ def call_without_retracing(sub, values, slope, intercept, export_dir):
     fn = tf.function(affine)
     results = sub.call_without_retracing(fn, list(values))
     if not isinstance(results, (list, tuple)):
-        raise ProbeFailure(f"call_without_retracing must return a list, not {type_name(results)}")
+        raise ProbeFailure(_("call_without_retracing must return a list, not {type_name}",
+                             type_name=type_name(results)))
     _export(export_dir, fn)
-    return {"results": [as_array(item, "each result") for item in results], "traces": seen,
+    return {"results": [as_array(item, _("each result")) for item in results], "traces": seen,
             "count": fn.experimental_get_tracing_count()}
 
 
 def mean_any_length(sub, vectors, export_dir):
     fn = _tf_function(_answer(sub, "mean_any_length"), "mean_any_length",
-                      "decorate it with @tf.function and an input_signature")
+                      _("decorate it with @tf.function and an input_signature"))
     outputs, dtypes = [], []
     for vector in vectors:
         out = fn(tf.constant(vector, tf.float32))
@@ -142,7 +146,7 @@ def mean_any_length(sub, vectors, export_dir):
 
 def collatz_steps(sub, ns, export_dir):
     fn = _tf_function(sub.collatz_steps, "collatz_steps",
-                      "decorate it with @tf.function so that AutoGraph turns the while loop into a graph loop")
+                      _("decorate it with @tf.function so that AutoGraph turns the while loop into a graph loop"))
     results = []
     for n in ns:
         try:
@@ -152,9 +156,10 @@ def collatz_steps(sub, ns, export_dir):
         except Exception as error:
             lines = str(error).strip().splitlines()
             raise ProbeFailure(
-                f"collatz_steps fails on an int32 tensor inside tf.function ({type(error).__name__}: "
-                f"{lines[-1].strip() if lines else ''}). A graph has no Python values: keep n a tensor (no int(n), "
-                "no .numpy()), and let AutoGraph convert the while loop (it is off with autograph=False)") from None
+                _("collatz_steps fails on an int32 tensor inside tf.function ({error_type}: "
+                  "{value}). A graph has no Python values: keep n a tensor (no int(n), "
+                  "no .numpy()), and let AutoGraph convert the while loop (it is off with autograph=False)",
+                  error_type=type(error).__name__, value=lines[-1].strip() if lines else '')) from None
     _export(export_dir, fn)
     return {"results": results, "count": fn.experimental_get_tracing_count()}
 
@@ -169,8 +174,8 @@ def _export(export_dir, fn):
         tf.saved_model.save(holder, export_dir)
     except Exception as error:
         lines = str(error).strip().splitlines()
-        raise ProbeFailure(f"the traces of your tf.function could not be saved for the grader to inspect "
-                           f"({type(error).__name__}: {lines[0] if lines else ''})") from None
+        raise ProbeFailure(_("the traces of your tf.function could not be saved for the grader to inspect "
+                             "({error_type}: {value})", error_type=type(error).__name__, value=lines[0] if lines else '')) from None
 
 
 # Op types a saved graph of this topic never needs and the clean worker refuses to run:
@@ -188,7 +193,7 @@ def _saved_graph(export_dir):
     names = [nodes[child.node_id].function.concrete_functions for child in nodes[0].children
              if child.local_name == "fn" and nodes[child.node_id].WhichOneof("kind") == "function"]
     if len(names) != 1:
-        raise ProbeFailure("the saved folder holds no traced function")
+        raise ProbeFailure(_("the saved folder holds no traced function"))
     library = {function.signature.name: function for function in meta.graph_def.library.function}
     reached, todo, op_types, print_streams = set(), list(names[0]), set(), set()
     while todo:
@@ -218,7 +223,8 @@ def saved_function(sub, export_dir, inputs):
     count, op_types, print_streams = _saved_graph(export_dir)
     refused = _refused(op_types, print_streams)
     if refused:
-        raise ProbeFailure(f"the traced graph holds operations the grader does not run: {', '.join(refused)}")
+        raise ProbeFailure(_("the traced graph holds operations the grader does not run: {refused}",
+                             refused=', '.join(refused)))
     fn = tf.saved_model.load(export_dir).fn
     outputs, errors, output = [], [], {}
     with _captured(output):

@@ -13,6 +13,7 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.core.protobuf import trackable_object_graph_pb2
 
+from autograder.i18n import N_, _
 from autograder.probes.kit import ProbeFailure, as_array, type_name
 
 
@@ -34,7 +35,7 @@ def _model(weights, built=True):
 
 def _adam_steps(model, optimizer, X, y, steps):
     X, y = tf.constant(X, tf.float32), tf.constant(y, tf.float32)
-    for _ in range(steps):
+    for __ in range(steps):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(model(X) - y))
         optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
@@ -52,13 +53,15 @@ def _grader_checkpoint(model, optimizer, step=0):
 def _submission_checkpoint(sub, model, optimizer):
     checkpoint = sub.make_checkpoint(model, optimizer)
     if not isinstance(checkpoint, tf.train.Checkpoint):
-        raise ProbeFailure(f"make_checkpoint should return a tf.train.Checkpoint, not {type_name(checkpoint)}")
+        raise ProbeFailure(_("make_checkpoint should return a tf.train.Checkpoint, not {type_name}",
+                             type_name=type_name(checkpoint)))
     step = getattr(checkpoint, "step", None)
     if not isinstance(step, tf.Variable):
-        raise ProbeFailure("the checkpoint has no `step` variable: track one, step=tf.Variable(0, dtype=tf.int64)"
-                           + (f" (its step is a {type_name(step)})" if step is not None else ""))
+        raise ProbeFailure(_("the checkpoint has no `step` variable: track one, step=tf.Variable(0, dtype=tf.int64)")
+                           + (_(" (its step is a {type_name})", type_name=type_name(step)) if step is not None else ""))
     if step.dtype != tf.int64:
-        raise ProbeFailure(f"the checkpoint's step is {step.dtype.name}; the syllabus asks for an int64 variable")
+        raise ProbeFailure(_("the checkpoint's step is {name}; the syllabus asks for an int64 variable",
+                             name=step.dtype.name))
     return checkpoint
 
 
@@ -164,8 +167,8 @@ def restore_empty(sub, folder, weights, X, y, step, later_weights, later_step):
         raise
     except Exception as error:
         raise ProbeFailure(
-            f"restore_latest raises on a folder with no checkpoint ({_first_line(error)}): tf.train.latest_checkpoint "
-            "returns None there; check for None and return 0") from None
+            _("restore_latest raises on a folder with no checkpoint ({first_line}): tf.train.latest_checkpoint "
+              "returns None there; check for None and return 0", first_line=_first_line(error))) from None
     after = _values(model.trainable_variables) + _values(optimizer.variables)
     result = {"returned": as_array(returned, "restore_latest"), "step": int(checkpoint.step.numpy()),
               "unchanged": all(np.array_equal(a, b) for a, b in zip(before, after)), "files": sorted(os.listdir(folder))}
@@ -178,8 +181,8 @@ def restore_empty(sub, folder, weights, X, y, step, later_weights, later_step):
     return result
 
 
-KIND = {True: "a built model (its input shape already set with tf.keras.Input)",
-        False: "an unbuilt model (no input shape and no weights before its first call)"}
+KIND = {True: N_("a built model (its input shape already set with tf.keras.Input)"),
+        False: N_("an unbuilt model (no input shape and no weights before its first call)")}
 
 
 def _step_of(path):
@@ -206,13 +209,14 @@ def train(sub, folder, weights, X, y, total_steps, stop_after=None, built=True):
     except Exception as error:
         if built and "already been configured" in str(error):
             raise ProbeFailure(
-                f"train_resumable fails when make_model() returns {KIND[built]} ({_first_line(error)}): "
-                "model.build(...) refuses a model whose input shape is set. Let the first call build it, "
-                "model(X), or build only `if not model.built`") from None
-        raise ProbeFailure(f"train_resumable fails when make_model() returns {KIND[built]}: "
-                           f"{_first_line(error)}") from None
+                _("train_resumable fails when make_model() returns {kind} ({first_line}): "
+                  "model.build(...) refuses a model whose input shape is set. Let the first call build it, "
+                  "model(X), or build only `if not model.built`", kind=_(KIND[built]), first_line=_first_line(error))) from None
+        raise ProbeFailure(_("train_resumable fails when make_model() returns {kind}: "
+                             "{first_line}", kind=_(KIND[built]), first_line=_first_line(error))) from None
     if not isinstance(values, (list, tuple)):
-        raise ProbeFailure(f"train_resumable should return a list of arrays, not {type_name(values)}")
+        raise ProbeFailure(_("train_resumable should return a list of arrays, not {type_name}",
+                             type_name=type_name(values)))
     values = [as_array(value, "train_resumable") for value in values]
     latest = tf.train.latest_checkpoint(folder)
     return {"weights": values, "checkpoint_step": None if latest is None else _step_of(latest),
