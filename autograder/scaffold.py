@@ -4,9 +4,10 @@
     python -m autograder new-topic e10 datasets --notes-section 11
 
 `new-exercise` appends to the topic's files, in course order: the solution cell (a blank
-between `### BEGIN/END SOLUTION`), the course map entry (points and hints in both
-languages), a probe, a check, two catalogued mistakes and an alternative correct version
-in each of the topic's alternatives files. `new-topic` creates those files with their
+between `### BEGIN/END SOLUTION`), the course map entry (points, a summary and hints, in
+English: `make catalogues` adds them to the Chinese catalogue to translate), a probe, a
+check, two catalogued mistakes and an alternative correct version in each of the topic's
+alternatives files. `new-topic` creates those files with their
 headers and the topic's course map entry. Both then regenerate exercises/ and notebooks/.
 Every stub carries the marker `TODO(scaffold)`: the course's tests fail until each is
 filled (`unfilled` lists them, with the file and line). The templates are in
@@ -36,7 +37,8 @@ MESSAGES = {
     "exists": "{what} {value!r} already exists in {where}",
     "wrote": "wrote {path}",
     "next": "Now replace every {marker} in the files above (`python -m autograder todo` lists them), "
-            "then run `make generate` (and `make catalogues` for the Chinese text) and `make test`.",
+            "run `make generate`, then `make catalogues` and translate the new entries of "
+            "autograder/locale/zh_CN/LC_MESSAGES/ (the tests name each one missing), and `make test`.",
 }
 
 
@@ -101,7 +103,10 @@ def new_exercise(topic_key: str, name: str, signature: str = "(x)", course: Cour
               "check_file": topic.check_module.relative_to(topic.root).as_posix()}
     course_map = topic.root / "course.toml"
     new_map = _insert_into_topic(course_map, topic, _render("exercise_course.toml.tmpl", **fields))
-    parse_course(tomllib.loads(new_map), topic.root)  # the map still parses (and checks both languages)
+    try:
+        parse_course(tomllib.loads(new_map), topic.root)  # the map still parses
+    except (ValueError, KeyError) as broken:  # tomllib.TOMLDecodeError is a ValueError
+        raise ScaffoldError(f"course.toml would not parse with the new entry: {broken}") from None
 
     written = Written(topic.root)
     course_map.write_text(new_map, encoding="utf-8")

@@ -152,25 +152,10 @@ CHECK_CODE = '''def test_clip_norm_matches_the_reference(probe, rng):
         "no row was clipped: scale each row by min(1, limit / its norm)": x,
         "the matrix was clipped as a whole: clip each row": x * min(1.0, limit / np.linalg.norm(x)),
     })'''
-MISTAKES = '''
-[[mistake]]
-id = "clip_norm_returns_x"
-check = "test_clip_norm_matches_the_reference"
-message = "no row was clipped"
-code = \'\'\'
-def clip_norm(x, limit=1.0):
-    return x
-\'\'\'
-
-[[mistake]]
-id = "clip_norm_whole_matrix"
-check = "test_clip_norm_matches_the_reference"
-message = "clipped as a whole"
-code = \'\'\'
-def clip_norm(x, limit=1.0):
-    return tf.clip_by_norm(x, limit)
-\'\'\'
-'''
+MISTAKES = {  # id: (words of the check's message, the wrong code)
+    "clip_norm_returns_x": ("no row was clipped", "return x"),
+    "clip_norm_whole_matrix": ("clipped as a whole", "return tf.clip_by_norm(x, limit)"),
+}
 
 
 def _replace_from(path: Path, start: str, new: str) -> None:
@@ -190,16 +175,16 @@ def fill_the_stubs(root: Path) -> None:
     topic.solution.write_text(text, encoding="utf-8")
     course_map = (root / "course.toml").read_text(encoding="utf-8")
     for stub, text in ((f"{MARKER}: what {NAME} does, in one line.", "Clip each row to a largest norm."),
-                       (f"{MARKER}: 用一句话说明 {NAME} 做什么。", "把每一行的范数裁剪到上限以内。"),
                        (f"{MARKER}: a first hint that points the way.", "Each row has its own norm: `axis=1`."),
-                       (f"{MARKER}: a second hint that nearly gives it away.", "`tf.clip_by_norm(x, limit, axes=[1])`."),
-                       (f"{MARKER}: 第一条提示，指明方向。", "每一行有自己的范数：`axis=1`。"),
-                       (f"{MARKER}: 第二条提示，几乎给出答案。", "`tf.clip_by_norm(x, limit, axes=[1])`。")):
+                       (f"{MARKER}: a second hint that nearly gives it away.", "`tf.clip_by_norm(x, limit, axes=[1])`.")):
         course_map = course_map.replace(stub, text)
     (root / "course.toml").write_text(course_map, encoding="utf-8")
     _replace_from(topic.probe_file, f"def {NAME}(sub", PROBE)
     _replace_from(topic.check_module, f"def {CHECK}(", CHECK_CODE)
-    _replace_from(topic.mistakes_file, f'[[mistake]]\nid = "{NAME}_todo_first_mistake"', MISTAKES.lstrip("\n"))
+    catalogue = "".join(f'[[mistake]]\nid = "{id}"\ncheck = "{CHECK}"\nmessage = "{words}"\n'
+                        f"code = '''\ndef {NAME}(x, limit=1.0):\n    {code}\n'''\n\n"
+                        for id, (words, code) in MISTAKES.items())
+    _replace_from(topic.mistakes_file, f'[[mistake]]\nid = "{NAME}_todo_first_mistake"', catalogue)
     for path in topic.alternatives_files:
         _replace_from(path, f"# {MARKER}: a correct {NAME}", ALTERNATIVE)
 
@@ -248,5 +233,5 @@ def test_filled_stubs_make_a_working_exercise_that_touches_only_the_named_files(
     assert results["exercises"][0][0] == "not_attempted", results
     for alternative in ("tests/alternatives/e01_tensors.py", "tests/alternatives/handbook/e01_tensors.py"):
         assert results[alternative] == [["passed", ""]], results
-    assert results["clip_norm_returns_x"][0][0] == "failed" and "no row was clipped" in results["clip_norm_returns_x"][0][1]
-    assert results["clip_norm_whole_matrix"][0][0] == "failed" and "clipped as a whole" in results["clip_norm_whole_matrix"][0][1]
+    for id, (words, _) in MISTAKES.items():
+        assert results[id][0][0] == "failed" and words in results[id][0][1], results
