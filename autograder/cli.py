@@ -2,12 +2,13 @@
 
     check [TOPIC ...] [--submission DIR] [--json FILE] [--lang en|zh]
     generate [--check]            exercises/ and notebooks/ from solutions/
-    nbgrader-course DIR           an nbgrader course (config, source/<topic>/<topic>.ipynb)
+    nbgrader-course DIR [--lang zh]   an nbgrader course (config, source/<topic>/<topic>.ipynb)
     grade SUBMISSIONS --out OUT [--jobs N] [--topics ...]   grade a class (grading/batch.py)
-    release DIR [--github-classroom]   the student repository, without solutions or hidden checks
+    release DIR [--github-classroom] [--lang zh]   the student repository, without solutions or hidden checks
     gradescope OUT.zip [--topics ...] [--lang zh]   a Gradescope autograder package (platforms/)
     watch [--manual]              self-study loop: re-check on save; keys h n l r q (selfstudy/)
     progress | hint EXERCISE | reset EXERCISE    the same without the full-screen loop
+    language zh|en                lesson text of exercises/ and notebooks/; the default language
 
 Each command lives in a small function here or in its own module; add new ones to
 `COMMANDS`.
@@ -15,13 +16,13 @@ Each command lives in a small function here or in its own module; add new ones t
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from autograder import COURSE_ROOT
-from autograder.course import default_language, load_course
+from autograder.course import load_course
 from autograder.engine import sandbox
+from autograder.i18n import set_language
 
 DEFAULT_SUBMISSION = COURSE_ROOT / "exercises"
 
@@ -29,8 +30,9 @@ DEFAULT_SUBMISSION = COURSE_ROOT / "exercises"
 def add_submission_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--submission", type=Path, default=DEFAULT_SUBMISSION,
                         help="folder with your exercise files (default: exercises/)")
-    parser.add_argument("--lang", choices=("en", "zh"), default=default_language(),
-                        help="language of messages and hints (default: from the locale)")
+    parser.add_argument("--lang", choices=("en", "zh"),
+                        help="language of messages and hints (default: your choice made with `language`, "
+                             "else the locale)")
 
 
 def cmd_check(args) -> int:
@@ -48,7 +50,14 @@ def cmd_check(args) -> int:
         return 2
     if not warn_about_folder(args.submission, topics, args.lang):
         return 2
-    run = run_checks(args.submission, topics, only=args.only, seed=args.seed, timeout_scale=args.timeout_scale)
+    from autograder.engine import sandbox
+    from autograder.engine.warm import submission_of
+
+    policy = sandbox.Policy.from_env()  # read once, here: the process boundary `grade` and tests cross
+    with submission_of(args.submission, [topic.probe_module for topic in topics], args.timeout_scale, policy,
+                       warm=args.workers == "warm") as submission:
+        run = run_checks(args.submission, topics, only=args.only, seed=args.seed, timeout_scale=args.timeout_scale,
+                         submission=submission)
     if not run.checks:
         print(UI[args.lang]["no_checks"].format(topics=", ".join(t.id for t in topics)), file=sys.stderr)
         return 1
@@ -75,7 +84,7 @@ def cmd_generate(args) -> int:
 def cmd_nbgrader_course(args) -> int:
     from autograder.classroom.nbgrader_course import main as build_course
 
-    return build_course(args.directory)
+    return build_course(args.directory, args.lang)
 
 
 def cmd_grade(args) -> int:
@@ -101,15 +110,30 @@ def cmd_grade(args) -> int:
                          students=args.student, db=args.db, timeout_scale=args.timeout_scale,
                          submission_timeout=args.submission_timeout, sandbox=not args.no_sandbox,
                          bwrap=not args.no_bwrap, weak_sandbox=args.weak_sandbox or args.no_bwrap,
-                         memory_gb=args.memory_gb, cpu_seconds=args.cpu_seconds, lang=args.lang, roster=roster))
+                         memory_gb=args.memory_gb, cpu_seconds=args.cpu_seconds, lang=args.lang, roster=roster,
+                         cluster=args.cluster, warm=args.workers == "warm"))
+
+
+def _cluster_address(text: str) -> str:
+    local = text.removeprefix("local:")
+    if (text.startswith("local:") and local.isdigit() and int(local) > 0) or \
+            text.startswith(("tcp://", "tls://", "ucx://")):
+        return text
+    raise argparse.ArgumentTypeError("expected tcp://HOST:PORT (a Dask scheduler) or local:N")
 
 
 def cmd_release(args) -> int:
     from autograder.grading.release import release
 
-    for path in release(args.directory, github_classroom=args.github_classroom):
+    for path in release(args.directory, github_classroom=args.github_classroom, lang=args.lang):
         print(f"wrote {path}")
     return 0
+
+
+def cmd_language(args) -> int:
+    from autograder.selfstudy.language import cmd_language as switch
+
+    return switch(args)
 
 
 def cmd_gradescope(args) -> int:
@@ -135,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--only", action="append", help="run only this check (repeatable)")
     check.add_argument("--seed", type=int, help="seed of the random inputs, to reproduce a run")
     check.add_argument("--timeout-scale", type=float, default=1.0, help="multiply every time limit")
+    check.add_argument("--workers", choices=("warm", "cold"), default="warm",
+                       help="warm (default): every worker forked from one parent that imported TensorFlow once; "
+                            "cold: a new process per worker")
     check.set_defaults(run=cmd_check)
 
     generate = commands.add_parser("generate", help="regenerate exercises/ and notebooks/ from solutions/")
@@ -143,12 +170,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     nbgrader = commands.add_parser("nbgrader-course", help="write an nbgrader course directory (config and source/)")
     nbgrader.add_argument("directory", type=Path, help="the course directory to write (created if needed)")
+    nbgrader.add_argument("--lang", choices=("en", "zh"), default="en",
+                          help="language of the lesson text and feedback (default en)")
     nbgrader.set_defaults(run=cmd_nbgrader_course)
 
     grade = commands.add_parser("grade", help="grade a class: one sub-folder per student (instructors)")
     grade.add_argument("submissions", type=Path, help="folder with one sub-folder per student")
     grade.add_argument("--out", type=Path, required=True, help="where the gradebook and reports go")
     grade.add_argument("--jobs", "-j", type=int, default=1, help="submissions graded at once (default 1)")
+    grade.add_argument("--cluster", type=_cluster_address,
+                       help="grade on a Dask cluster: tcp://HOST:8786 (a running scheduler) or local:N "
+                            "(N single-threaded worker processes here); instead of --jobs")
+    grade.add_argument("--workers", choices=("warm", "cold"), default="warm",
+                       help="warm (default): forked from a parent that imported TensorFlow once; "
+                            "cold: a new process per worker (for comparison)")
     grade.add_argument("--topics", nargs="+", help="topic ids or names (default: all)")
     grade.add_argument("--student", action="append", help="grade only this student's folder (repeatable)")
     grade.add_argument("--db", help="SQLAlchemy URL of the gradebook (default: sqlite:///OUT/gradebook.db)")
@@ -171,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     release.add_argument("directory", type=Path, help="where to write it (must not exist or be empty)")
     release.add_argument("--github-classroom", action="store_true",
                          help="also write .github/workflows/classroom.yml: one autograded test per topic")
+    release.add_argument("--lang", choices=("en", "zh"), default="en",
+                         help="language of the lesson text in exercises/ and notebooks/ (default en)")
     release.set_defaults(run=cmd_release)
 
     gradescope = commands.add_parser("gradescope", help="write a Gradescope autograder package (instructors)")
@@ -181,6 +218,15 @@ def build_parser() -> argparse.ArgumentParser:
                             help="grade without bubblewrap, where the container cannot run it")
     gradescope.set_defaults(run=cmd_gradescope)
 
+    language = commands.add_parser("language", help="lesson text of exercises/ and notebooks/ in English or "
+                                                      "Chinese (your code is kept); the default of every command")
+    language.add_argument("language", choices=("en", "zh"), help="en: English, zh: 简体中文")
+    language.add_argument("--submission", type=Path, default=DEFAULT_SUBMISSION,
+                          help="folder with your exercise files (default: exercises/)")
+    language.add_argument("--notebooks", type=Path, default=COURSE_ROOT / "notebooks",
+                          help="folder with the course's notebooks (default: notebooks/)")
+    language.set_defaults(run=cmd_language)
+
     from autograder.selfstudy import add_commands  # watch, progress, hint, reset (self-study)
     add_commands(commands, add_submission_options)
     from autograder import scaffold  # new-exercise, new-topic, todo (for the course's authors)
@@ -190,7 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "lang", None):  # the workers describe errors in the student's language too
-        from autograder.engine.errortext import LANGUAGE_VARIABLE
-        os.environ[LANGUAGE_VARIABLE] = args.lang
+    if "submission" in args and "lang" in args and args.lang is None:  # a learner's command: their saved choice, else the locale
+        from autograder.selfstudy.language import first_use
+        args.lang = first_use(args.submission)
+    if getattr(args, "lang", None):  # this process and its workers speak the student's language
+        set_language(args.lang)
     return args.run(args)
