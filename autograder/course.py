@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from autograder import COURSE_ROOT
-from autograder.i18n import LANGUAGES, locale_language, raw
+from autograder.i18n import LANGUAGES, raw
 
 COURSE_MAP = COURSE_ROOT / "course.toml"
 
@@ -218,8 +218,3 @@ def _drop_absent_hidden(course: Course) -> None:
             exercise.checks[:] = [check for check in exercise.checks
                                   if not check.hidden or f"def {check.name}(" in source]
 
-
-def default_language() -> str:
-    """`zh` when the user's locale is Chinese, else `en`: the locale rule lives in i18n; this
-    name stays only until the committed cli stops importing it."""
-    return locale_language()
