@@ -29,18 +29,18 @@ system-deps:
 
 # Grading as root: workers run as bare uids 100000+ (no account needed, a fresh one per
 # submission). Without bubblewrap they see what every user may see, so the checkout becomes
-# an allow-list: only the venv, the worker's part of autograder/ (engine, probes) and data/
-# stay readable by others; the checkout and autograder/ stay listable (0755: Python's import
-# system lists the folders on its path), and everything else in them (solutions/, .git,
-# tests/, the checks, notebooks, ...) is o-rwx.
-ALLOWED_TO_WORKERS := .venv autograder autograder/__init__.py autograder/i18n.py autograder/outcomes.py autograder/locale autograder/engine autograder/probes data
+# an allow-list: only the venv and the worker's part of autograder/ (engine, probes, i18n)
+# stay readable by others; the checkout and autograder/ stay listable (0755: Python's
+# import system lists the folders on its path), and everything else in them (solutions/,
+# .git, tests/, the checks, data/ with its held-out labels, notebooks, ...) is o-rwx.
+ALLOWED_TO_WORKERS := .venv autograder autograder/__init__.py autograder/i18n.py autograder/outcomes.py autograder/locale autograder/engine autograder/probes
 grading-setup:
 	@if [ "$$(id -u)" = 0 ]; then \
 	  for entry in .[!.]* * autograder/* autograder/.[!.]*; do \
 	    [ -e "$$entry" ] || continue; \
 	    case " $(ALLOWED_TO_WORKERS) " in *" $$entry "*) ;; *) chmod -R o-rwx "$$entry";; esac; \
 	  done; \
-	  chmod -R o+rX .venv autograder/__init__.py autograder/i18n.py autograder/outcomes.py autograder/locale autograder/engine autograder/probes $$( [ -d data ] && echo data); \
+	  chmod -R o+rX .venv autograder/__init__.py autograder/i18n.py autograder/outcomes.py autograder/locale autograder/engine autograder/probes; \
 	  chmod 0755 . autograder; \
 	fi
 

@@ -27,10 +27,6 @@ from tests.conftest import SOLUTIONS, run_check, submission_with
 
 EVIDENCE = Path(__file__).parent / "adversarial" / "evidence"
 MODULES = {"e04": "e04_training", "e07": "e07_embedding", "e08": "e08_tf_function"}
-# Whether grade's workers can still read the course's data files: the bubblewrap allow-list
-# (`worker_paths`, called `_worker_paths` before the warm jail's work made it public).
-_ALLOW_LIST = getattr(sandbox, "worker_paths", None) or getattr(sandbox, "_worker_paths")
-DATA_VISIBLE_UNDER_GRADE = COURSE_ROOT / "data" in _ALLOW_LIST()
 
 
 def _attacked(path: Path) -> list[str]:
@@ -109,7 +105,4 @@ def test_an_answer_read_from_the_course_data_scores_0_under_grade(path, tmp_path
     others = {name: result["message"] for name, result in results.items()
               if result["exercise"] not in exercises and result["status"] != "passed"}
     assert not others, others
-    if DATA_VISIBLE_UNDER_GRADE:
-        pytest.xfail("data/ is still on grade's bubblewrap allow-list (autograder/engine/sandbox.py worker_paths), "
-                     f"though no worker needs it: the attack earned {sorted(earned)}")
     assert not earned, earned

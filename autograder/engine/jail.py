@@ -11,7 +11,7 @@ runs any submission code:
 Layer for layer what `sandbox.wrap` asks of bubblewrap: the submission's cgroups, new
 mount, PID, IPC, UTS and cgroup namespaces and (when asked) a new, empty network
 namespace; a root of its own on a tmpfs holding read-only binds of the allow-list
-(`sandbox.worker_paths`: /usr, /etc, the venv, engine, probes, data), the scratch folder
+(`sandbox.worker_paths`: /usr, /etc, the venv, engine, probes, i18n), the scratch folder
 as the only writable place, a minimal /dev, size-limited /tmp and /dev/shm, and a /proc
 of its own PID namespace, in which the worker is process 1 (its death ends every process
 of the namespace, as bubblewrap's init does). The old root is detached, never reachable.

@@ -15,7 +15,7 @@ Each layer is applied where the machine allows it, and `describe()` says which a
             (client.py and grading/batch.py), and the worker dies with its parent;
 - network:  a new, empty network namespace (root, or an unprivileged user namespace);
 - bwrap:    bubblewrap, when installed: a private mount namespace holding an allow-list:
-            /usr, /etc, the venv, the worker's part of the course (engine, probes, i18n, data) and
+            /usr, /etc, the venv, the worker's part of the course (engine, probes, i18n) and
             the scratch folder; nothing else of the course (no solutions/, .git, tests/,
             checks), of other submissions or of the output folder; its own PID namespace;
             size-limited /tmp and /dev/shm.
@@ -164,11 +164,10 @@ def worker_paths() -> list[Path]:
     package = COURSE_ROOT / "autograder"
     # i18n.py and locale/: a worker words its messages in the student's language;
     # outcomes.py: the engine's verdict rules (engine/verdict.py) name its exceptions.
-    readable = [Path(sys.prefix), package / "__init__.py", package / "i18n.py", package / "outcomes.py",
-                package / "locale", package / "engine", package / "probes"]
-    if (COURSE_ROOT / "data").is_dir():
-        readable.append(COURSE_ROOT / "data")
-    return readable
+    # Not data/: the checks hand a worker the examples it needs, and the held-out labels
+    # must stay out of its reach (a model could look its answers up in them).
+    return [Path(sys.prefix), package / "__init__.py", package / "i18n.py", package / "outcomes.py",
+            package / "locale", package / "engine", package / "probes"]
 
 
 def wrap(policy: Policy, command: list[str], scratch: Path) -> list[str]:
@@ -291,7 +290,7 @@ def describe(policy: Policy) -> dict[str, str]:
     if not policy.use_bwrap:
         layers["bubblewrap"] = "off: not asked"
     elif bwrap:
-        layers["bubblewrap"] = "on: only the venv, engine, probes, data and the scratch folder are visible"
+        layers["bubblewrap"] = "on: only the venv, engine, probes, i18n and the scratch folder are visible"
     elif shutil.which("bwrap") is None:
         layers["bubblewrap"] = "off: not installed (Debian package bubblewrap)"
     else:
