@@ -299,7 +299,10 @@ def test_kill_9_then_resume_loses_and_doubles_nothing_and_regrades_a_change(trav
 def test_a_submission_past_its_whole_time_limit_is_stopped_and_recorded_as_timeout(traversable_tmp):
     submissions, out = traversable_tmp / "submissions", traversable_tmp / "out"
     (submissions / "slow").mkdir(parents=True)
-    shutil.copy(SOLUTIONS / f"{MODULE}.py", submissions / "slow")
+    # Correct, but far slower than the limit: a warm worker no longer needs 3 s to import
+    # TensorFlow, so the file itself must take the time.
+    reference = (SOLUTIONS / f"{MODULE}.py").read_text(encoding="utf-8")
+    (submissions / "slow" / f"{MODULE}.py").write_text("import time\ntime.sleep(60)\n" + reference, encoding="utf-8")
     command = _grade(submissions, out, 1) + ["--submission-timeout", "3"]
     done = subprocess.run(command, cwd=COURSE_ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
