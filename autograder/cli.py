@@ -22,7 +22,8 @@ from pathlib import Path
 from autograder import COURSE_ROOT
 from autograder.course import load_course
 from autograder.engine import sandbox
-from autograder.i18n import set_language
+from autograder.i18n import _, set_language
+from autograder.selfstudy.lookup import find_topics
 
 DEFAULT_SUBMISSION = COURSE_ROOT / "exercises"
 
@@ -40,8 +41,6 @@ def cmd_check(args) -> int:
     from autograder.report import UI, print_report, write_json
     from autograder.run import run_checks
     from autograder.selfstudy.commands import warn_about_folder
-    from autograder.selfstudy.lookup import find_topics
-
     course = load_course()
     try:
         topics = find_topics(course, args.topics, args.lang)
@@ -74,10 +73,10 @@ def cmd_generate(args) -> int:
     if args.check:
         stale = [f"exercises/{name}" for name in drifted()] + [f"notebooks/{name}" for name in notebooks.drifted()]
         for name in stale:
-            print(f"{name} differs from what solutions/ generates", file=sys.stderr)
+            print(_("{name} differs from what solutions/ generates", name=name), file=sys.stderr)
         return 1 if stale else 0
     for path in generate() + notebooks.generate():
-        print(f"wrote {path.relative_to(COURSE_ROOT)}")
+        print(_("wrote {path}", path=path.relative_to(COURSE_ROOT)))
     return 0
 
 
@@ -91,11 +90,11 @@ def cmd_grade(args) -> int:
     from autograder.grading.batch import Options, grade
 
     if not args.submissions.is_dir():
-        print(f"submissions folder {args.submissions} does not exist", file=sys.stderr)
+        print(_("submissions folder {folder} does not exist", folder=args.submissions), file=sys.stderr)
         return 2
     try:
-        topics = [load_course().topic(key).id for key in args.topics] if args.topics else None
-    except KeyError as unknown:
+        topics = [topic.id for topic in find_topics(load_course(), args.topics, args.lang)] if args.topics else None
+    except LookupError as unknown:
         print(unknown.args[0], file=sys.stderr)
         return 2
     roster = None
@@ -119,14 +118,14 @@ def _cluster_address(text: str) -> str:
     if (text.startswith("local:") and local.isdigit() and int(local) > 0) or \
             text.startswith(("tcp://", "tls://", "ucx://")):
         return text
-    raise argparse.ArgumentTypeError("expected tcp://HOST:PORT (a Dask scheduler) or local:N")
+    raise argparse.ArgumentTypeError(_("expected tcp://HOST:PORT (a Dask scheduler) or local:N"))
 
 
 def cmd_release(args) -> int:
     from autograder.grading.release import release
 
     for path in release(args.directory, github_classroom=args.github_classroom, lang=args.lang):
-        print(f"wrote {path}")
+        print(_("wrote {path}", path=path))
     return 0
 
 
@@ -140,11 +139,13 @@ def cmd_gradescope(args) -> int:
     from autograder.platforms.gradescope import build_package
 
     try:
+        if args.topics:
+            find_topics(load_course(), args.topics, args.lang)  # an unknown name: a kind error, not a KeyError
         members = build_package(args.zip, args.topics, args.lang, args.weak_sandbox)
-    except KeyError as unknown:
+    except LookupError as unknown:
         print(unknown.args[0], file=sys.stderr)
         return 2
-    print(f"wrote {args.zip} ({len(members)} files): upload it as the assignment's autograder")
+    print(_("wrote {zip} ({count} files): upload it as the assignment's autograder", zip=args.zip, count=len(members)))
     return 0
 
 

@@ -23,22 +23,27 @@ from pathlib import Path
 from string import Template
 
 from autograder.course import Course, Topic, load_course, parse_course
+from autograder.i18n import N_, _
 
 MARKER = "TODO(scaffold)"
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "scaffold"
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _SIGNATURE = re.compile(r"\((?:\s*[A-Za-z_][A-Za-z0-9_]*\s*(?:=\s*[-\w.]+\s*)?,?)*\s*\)")
 
-# What the scaffold says (one place: gettext later; named placeholders).
+# What the scaffold says (English msgids, translated where shown: autograder/locale).
 MESSAGES = {
-    "bad_name": "{what} {value!r} must be a lower-case Python name (letters, digits, _), not a keyword",
-    "bad_id": "a topic id is e and two digits, like e10, not {value!r}",
-    "bad_signature": "--signature must be a parameter list like \"(x, limit=1.0)\", not {value!r}",
-    "exists": "{what} {value!r} already exists in {where}",
-    "wrote": "wrote {path}",
-    "next": "Now replace every {marker} in the files above (`python -m autograder todo` lists them), "
+    "bad_name": N_("{what} {value!r} must be a lower-case Python name (letters, digits, _), not a keyword"),
+    "bad_id": N_("a topic id is e and two digits, like e10, not {value!r}"),
+    "bad_signature": N_("--signature must be a parameter list like \"(x, limit=1.0)\", not {value!r}"),
+    "exercise_exists": N_("the exercise {value!r} already exists in {where}"),
+    "topic_exists": N_("the topic {value!r} already exists in {where}"),
+    "file_exists": N_("the file {value!r} already exists in {where}"),
+    "exercise_name": N_("an exercise name"),
+    "topic_slug": N_("a topic slug"),
+    "wrote": N_("wrote {path}"),
+    "next": N_("Now replace every {marker} in the files above (`python -m autograder todo` lists them), "
             "run `make generate`, then `make catalogues` and translate the new entries of "
-            "autograder/locale/zh_CN/LC_MESSAGES/ (the tests name each one missing), and `make test`.",
+            "autograder/locale/zh_CN/LC_MESSAGES/ (the tests name each one missing), and `make test`."),
 }
 
 
@@ -73,7 +78,7 @@ def _append(path: Path, text: str, written: Written) -> None:
 
 def _check_name(what: str, value: str) -> str:
     if not _NAME.fullmatch(value) or keyword.iskeyword(value):
-        raise ScaffoldError(MESSAGES["bad_name"].format(what=what, value=value))
+        raise ScaffoldError(_(MESSAGES["bad_name"], what=_(MESSAGES[what]), value=value))
     return value
 
 
@@ -93,11 +98,11 @@ def new_exercise(topic_key: str, name: str, signature: str = "(x)", course: Cour
     """Stub the exercise `name` of a topic in every place it needs, and regenerate."""
     course = course or load_course()
     topic = course.topic(topic_key)
-    _check_name("an exercise name", name)
+    _check_name("exercise_name", name)
     if not _SIGNATURE.fullmatch(signature):
-        raise ScaffoldError(MESSAGES["bad_signature"].format(value=signature))
+        raise ScaffoldError(_(MESSAGES["bad_signature"], value=signature))
     if any(exercise.name == name for exercise in topic.exercises):
-        raise ScaffoldError(MESSAGES["exists"].format(what="the exercise", value=name, where=topic.id))
+        raise ScaffoldError(_(MESSAGES["exercise_exists"], value=name, where=topic.id))
     check = f"test_{name}_matches_the_reference"
     fields = {"name": name, "signature": signature, "check": check, "module": topic.module,
               "check_file": topic.check_module.relative_to(topic.root).as_posix()}
@@ -127,19 +132,17 @@ def new_topic(topic_id: str, slug: str, notes_section: str = "", course: Course 
     """Stub a new topic (its files and its course map entry, after the last topic)."""
     course = course or load_course()
     if not re.fullmatch(r"e\d\d", topic_id):
-        raise ScaffoldError(MESSAGES["bad_id"].format(value=topic_id))
-    _check_name("a topic slug", slug)
+        raise ScaffoldError(_(MESSAGES["bad_id"], value=topic_id))
+    _check_name("topic_slug", slug)
     for topic in course.topics:
         if topic_id == topic.id or slug == topic.slug:
-            raise ScaffoldError(MESSAGES["exists"].format(what="the topic", value=f"{topic_id} {slug}",
-                                                          where="course.toml"))
+            raise ScaffoldError(_(MESSAGES["topic_exists"], value=f"{topic_id} {slug}", where="course.toml"))
     root = course.topics[0].root if course.topics else load_course().topics[0].root
     topic = Topic(id=topic_id, slug=slug, title={}, notes_section=notes_section, root=root)
     existing = [path for path in (topic.solution, topic.probe_file, topic.check_module, topic.mistakes_file,
                                   topic.alternatives_file) if path.exists()]
     if existing:
-        raise ScaffoldError(MESSAGES["exists"].format(what="the file", value=existing[0].name,
-                                                      where=existing[0].parent.as_posix()))
+        raise ScaffoldError(_(MESSAGES["file_exists"], value=existing[0].name, where=existing[0].parent.as_posix()))
     fields = {"id": topic_id, "slug": slug, "module": topic.module, "notes_section": notes_section or "?"}
     written = Written(root)
     _append(root / "course.toml", _render("topic_course.toml.tmpl", **fields), written)
@@ -196,8 +199,8 @@ def _report(run) -> int:
         print(refused.args[0], file=sys.stderr)
         return 2
     for path in written.relative():
-        print(MESSAGES["wrote"].format(path=path))
-    print(MESSAGES["next"].format(marker=MARKER))
+        print(_(MESSAGES["wrote"], path=path))
+    print(_(MESSAGES["next"], marker=MARKER))
     return 0
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.course import Topic
-from autograder.i18n import N_, Texts
+from autograder.i18n import N_, Texts, _, using
 from autograder.classroom.notebook_check import selected_checks
 from autograder.classroom.notebooks import defined_names, new_notebook, topic_cells, topics_with_solutions
 
@@ -131,12 +131,14 @@ def build(directory: Path, lang: str = "en") -> list[Path]:
 
 def main(directory: Path, lang: str = "en") -> int:
     written = build(directory, lang)
-    for path in written:
-        print(f"wrote {path}")
-    topics = [path.parent.name for path in written[1:]]
-    print(f"\nnext, in {directory}:\n  nbgrader generate_assignment {topics[0] if topics else 'TOPIC'}"
-          "\n  (collect submissions into submitted/STUDENT/TOPIC/)\n  nbgrader autograde TOPIC"
-          "\n  nbgrader generate_feedback TOPIC")
+    with using(lang):
+        for path in written:
+            print(_("wrote {path}", path=path))
+        topics = [path.parent.name for path in written[1:]]
+        print("\n" + _("next, in {directory}:", directory=directory))
+        print(f"  nbgrader generate_assignment {topics[0] if topics else 'TOPIC'}")
+        print("  " + _("(collect submissions into submitted/STUDENT/TOPIC/)"))
+        print("  nbgrader autograde TOPIC\n  nbgrader generate_feedback TOPIC")
     return 0
 
 

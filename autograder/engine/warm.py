@@ -54,6 +54,7 @@ from pathlib import Path
 from autograder.engine import protocol
 from autograder.engine import boundary, client, jail, sandbox
 from autograder.engine.client import STARTUP_SECONDS, WorkerDied, WorkerTimedOut
+from autograder.i18n import _
 
 _MESSAGE_BYTES = 1 << 20
 # Imported once in the zygote so that no child pays for them.
@@ -129,12 +130,14 @@ class Zygote:
                     try:
                         message = self._receive(time.monotonic() + STARTUP_SECONDS)
                     except (WorkerDied, WorkerTimedOut) as death:
-                        self.unavailable = f"the warm worker did not start ({death or 'timed out'})"
+                        self.unavailable = _("the process that keeps TensorFlow loaded did not start ({why})",
+                                             why=death or _("timed out"))
                     else:
                         self._ready = message
                         if message.get("threads") != 1:
-                            self.unavailable = (f"the warm worker has {message.get('threads')} threads after "
-                                                "importing TensorFlow, so forking it is not safe")
+                            self.unavailable = _("the process that keeps TensorFlow loaded has {threads} threads "
+                                                 "after importing it, so forking it is not safe",
+                                                 threads=message.get("threads"))
         return self.unavailable is None
 
     def worker(self, home: Path, submission: Path | None):
@@ -160,7 +163,8 @@ class Zygote:
             try:
                 socket.send_fds(self._socket, [json.dumps(message).encode()], list(fds))
             except OSError:
-                raise WorkerDied(f"the warm worker is gone ({self._describe()})") from None
+                raise WorkerDied(_("the process that keeps TensorFlow loaded is gone ({why})",
+                                   why=self._describe())) from None
             deadline = time.monotonic() + seconds
             while True:  # an answer meant for a grader killed before it read it is dropped
                 answer = self._receive(deadline)
@@ -198,7 +202,7 @@ class Zygote:
                                 "layers": layers, "scratch": str(home.parent), "newroot": str(self.newroot)},
                                [requests, responses, log])
         if "pid" not in answer:
-            raise WorkerDied(answer.get("error", "the warm worker refused to fork"))
+            raise WorkerDied(answer.get("error") or _("the process that keeps TensorFlow loaded refused to start a worker"))
         return answer["pid"]
 
     def reap(self, pid: int) -> int:
@@ -311,7 +315,7 @@ class WarmWorker(client.WorkerPipes):
         """Block until the child can take requests; returns the seconds waited."""
         if not self._ready:
             if self._killed:
-                raise WorkerDied("the worker was stopped")
+                raise WorkerDied(_("the worker was stopped"))
             if self.process is None:
                 self._spawn()
         return super().wait_ready()

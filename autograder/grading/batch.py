@@ -47,6 +47,16 @@ MESSAGES = Texts(
     infra=N_("the grader failed on this submission ({why}); it will be graded again on the next run"),
     unreachable=N_("grade refuses to start: the sandbox users cannot enter {folder}, on the way to the "
                    "output folder (`chmod o+x {folder}`, or choose --out elsewhere)"),
+    found=N_("{found} submissions, {done} already graded from the same files, {todo} to grade on {executor}; "
+             "{checks} checks of {topics}; seed {seed}"),
+    finished=N_("graded {graded} in {seconds} s; outputs in {out}: {written}"),
+    not_graded=N_("could not grade {student}: see {log} (it will be retried on the next run)"),
+    not_recorded=N_("could not record {student}: {error}"),
+    readable=N_("without bubblewrap, every user can read {folder}: `chmod o-rwx {folder}` keeps submissions "
+                "from reading each other"),
+    layers=N_("Sandbox layers"),
+    warm=N_("warm: forked from a parent that imported TensorFlow once, every layer above applied in each child"),
+    cold=N_("cold: one process per worker"),
     killed_worker=N_("grading this submission ended its grading machine's worker process {times} times "
                      "(out of memory? a crash?), so it was not tried again"),
 )
@@ -136,13 +146,14 @@ class Batch:
     # -- the run --------------------------------------------------------------------------
     def run(self) -> int:
         options = self.options
+        ui = MESSAGES[options.lang]
         missing = missing_layers(options)
         if missing:
-            self.console.print(f"[red]{MESSAGES[options.lang]['refuse'].format(missing='; '.join(missing))}[/]")
+            self.console.print(f"[red]{ui['refuse'].format(missing='; '.join(missing))}[/]")
             return 2
         closed = self._closed_ancestor()
         if closed is not None:
-            self.console.print(f"[red]{MESSAGES[options.lang]['unreachable'].format(folder=closed)}[/]")
+            self.console.print(f"[red]{ui['unreachable'].format(folder=closed)}[/]")
             return 2
         self._report_sandbox()
         found = discover(options.submissions, options.students)
@@ -154,19 +165,20 @@ class Batch:
                 todo.append((item, {check.topic for check in self.checks if check.id in missing}))
         started = time.monotonic()
         with executor_for(options.jobs, options.cluster) as executor:
-            self.console.print(f"{len(found)} submissions, {len(found) - len(todo)} already graded from the same "
-                               f"files, {len(todo)} to grade on {executor.name}; "
-                               f"{len(self.checks)} checks of {', '.join(t.id for t in self.topics)}; seed {self.seed}")
+            self.console.print(ui["found"].format(found=len(found), done=len(found) - len(todo), todo=len(todo),
+                                                  executor=executor.name, checks=len(self.checks),
+                                                  topics=", ".join(t.id for t in self.topics), seed=self.seed))
             if todo:
                 run_id = self.book.start_run(self.seed, [t.id for t in self.topics], executor.slots,
                                              sandbox.describe(_policy(options, 0)))
                 self._grade_all(todo, run_id, executor)
         written = outputs.write_all(self.book, self.out, self.course, options.lang, options.roster)
-        self.console.print(f"graded {len(todo) - len(self.failed)} in {time.monotonic() - started:.1f} s; "
-                           f"outputs in {self.out}: {', '.join(written)}")
+        self.console.print(ui["finished"].format(graded=len(todo) - len(self.failed),
+                                                 seconds=f"{time.monotonic() - started:.1f}", out=self.out,
+                                                 written=", ".join(written)))
         for student in self.failed:
-            self.console.print(f"[red]could not grade {student}[/]: see {self.out / '.work' / student / 'grader.log'}"
-                               " (it will be retried on the next run)")
+            log = self.out / ".work" / student / "grader.log"
+            self.console.print(f"[red]{ui['not_graded'].format(student=student, log=log)}[/]")
         return 1 if self.failed else 0
 
     def _closed_ancestor(self) -> Path | None:
@@ -179,18 +191,16 @@ class Batch:
         return None
 
     def _report_sandbox(self) -> None:
-        table = Table(title="Sandbox layers", show_header=False, title_justify="left")
+        ui = MESSAGES[self.options.lang]
+        table = Table(title=ui["layers"], show_header=False, title_justify="left")
         for layer, state in sandbox.describe(_policy(self.options, 0)).items():
             table.add_row(layer, state, style="green" if state.startswith("on") else "yellow")
-        table.add_row("workers", "warm: forked from a parent that imported TensorFlow once, every layer above "
-                                 "applied in each child" if self.options.warm else "cold: one process per worker",
-                      style="green")
+        table.add_row("workers", ui["warm"] if self.options.warm else ui["cold"], style="green")
         self.console.print(table)
         policy = _policy(self.options, 0)
         if sandbox.switches_user(policy) and not (policy.use_bwrap and sandbox.bwrap_works(policy.uid)) \
                 and self.options.submissions.stat().st_mode & 0o005:
-            self.console.print(f"[yellow]without bubblewrap, every user can read {self.options.submissions}: "
-                               f"`chmod o-rwx {self.options.submissions}` keeps submissions from reading each other[/]")
+            self.console.print(f"[yellow]{ui['readable'].format(folder=self.options.submissions)}[/]")
 
     def _grade_all(self, todo: list[tuple[Found, set[str]]], run_id: int, executor) -> None:
         columns = [TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(),
@@ -309,7 +319,9 @@ class Batch:
             self.book.record(run_id, job.found.student, INFRA_HASH_PREFIX + job.found.files_hash, results, 0.0,
                              message, job.flags)
         except Exception as error:  # even the marker failed: nothing is recorded, so it is retried all the same
-            self.console.print(f"[red]could not record {job.found.student}: {type(error).__name__}[/]")
+            text = MESSAGES[self.options.lang]["not_recorded"].format(student=job.found.student,
+                                                                       error=type(error).__name__)
+            self.console.print(f"[red]{text}[/]")
 
 
 def _result(check: Check, status: str, message) -> dict:
