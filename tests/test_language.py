@@ -144,3 +144,21 @@ def test_the_chinese_nbgrader_course_and_release_are_the_english_ones_in_chinese
     language.switch_course("en", exercises, tmp_path / "release" / "notebooks")
     for topic in TOPICS:
         assert (exercises / topic.file).read_bytes() == (COURSE_ROOT / "exercises" / topic.file).read_bytes()
+
+
+def test_reset_in_a_chinese_course_writes_the_blank_in_chinese(course):
+    from autograder.selfstudy.reset import reset_exercise
+
+    folder = course / "exercises"
+    language.switch_course("zh", folder, None)
+    language.save_choice(folder, "zh")
+    path = folder / E01.file
+    chinese_blank = path.read_text("utf-8")
+    blank = "    # YOUR CODE HERE\n    raise NotImplementedError()"
+    start = chinese_blank.index(blank, chinese_blank.index("def standardize"))
+    path.write_text(chinese_blank[:start] + STUDENT_CODE + chinese_blank[start + len(blank):], encoding="utf-8")
+    assert reset_exercise(folder, E01, "standardize").changed
+    assert path.read_text("utf-8") == chinese_blank    # the lesson around the blank stays Chinese
+    path.unlink()                                       # a whole file comes back in Chinese too
+    reset_exercise(folder, E01, "standardize")
+    assert path.read_text("utf-8") == chinese_blank

@@ -29,6 +29,9 @@ from pathlib import Path
 
 from autograder import COURSE_ROOT
 from autograder.course import Topic
+from autograder.i18n import _
+from autograder.lessons import Lessons
+from autograder.selfstudy.state import Progress
 
 BACKUPS = ".course-backups"
 
@@ -155,7 +158,8 @@ def blank_file(topic: Topic, student_file: Path | None = None, *, solutions: Pat
             return text, f"notebooks/{notebook.name}"
     if versions:
         return versions[-1], f"the first committed {relative}"
-    raise FileNotFoundError(f"no blank of {topic.file} found (no solutions/, exercises/, git history or notebook)")
+    raise FileNotFoundError(_("no blank of {file} found (no solutions/, exercises/, git history or notebook)",
+                              file=topic.file))
 
 
 def _backup(path: Path, folder: Path) -> Path:
@@ -177,6 +181,9 @@ def reset_exercise(folder: Path, topic: Topic, exercise: str, **sources) -> Rese
     no backup is made."""
     path = Path(folder) / topic.file
     blank, source = blank_file(topic, path, exercise=exercise, **sources)
+    lesson_language = Progress.load(Path(folder)).language  # set by `language zh`: the lessons speak it
+    if lesson_language and lesson_language != "en":
+        blank = Lessons.of(topic).python(blank, lesson_language)
     # A file that is not UTF-8 keeps its bytes outside the exercise (and in the backup).
     current = path.read_text(encoding="utf-8", errors="surrogateescape") if path.is_file() else None
     mine = locate(current, exercise) if current is not None else None
