@@ -102,8 +102,6 @@ def _fill_root(policy: sandbox.Policy, scratch: Path, newroot: Path) -> None:
             os.symlink(os.readlink(target), _inside(newroot, target))
         elif target.is_dir():
             _bind(newroot, target)
-    for path in sandbox.worker_paths():
-        _bind(newroot, path)
     _tmpfs(newroot / "dev", None, "0755")
     for name in DEVICES:
         if Path(f"/dev/{name}").exists():
@@ -112,6 +110,9 @@ def _fill_root(policy: sandbox.Policy, scratch: Path, newroot: Path) -> None:
         os.symlink(target, newroot / link)
     _tmpfs(newroot / "dev" / "shm", policy.tmpfs_bytes, "1777")
     _tmpfs(newroot / "tmp", policy.tmpfs_bytes, "1777")
+    # After the tmpfs mounts, so that a course or venv under /tmp is not hidden by them.
+    for path in sandbox.worker_paths():
+        _bind(newroot, path)
     _bind(newroot, scratch, writable=True)
     (newroot / "proc").mkdir()
     _mount("proc", str(newroot / "proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
