@@ -23,7 +23,7 @@ from autograder import COURSE_ROOT
 from autograder.course import load_course, parse_course
 from autograder.grading.gradebook import Graded
 from autograder.platforms import gradescope
-from autograder.report import readable
+from autograder.texts import english_title
 from tests.conftest import EXERCISES, SOLUTIONS
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "gradescope_results.schema.json").read_text())
@@ -89,7 +89,7 @@ def test_results_number_checks_by_topic_and_exercise_and_show_message_and_hints(
     assert "Hint" not in blank["output"] and "not attempted" in blank["output"]     # no hints for a blank
     secret = next(check for check in course.checks if check.name == hidden)
     assert [t["name"] for t in report["tests"] if t["visibility"] == "after_published"] == [
-        f"e01 · {secret.exercise}: {readable(hidden, secret.exercise)}"]
+        f"e01 · {secret.exercise}: {english_title(hidden, secret.exercise)}"]
     assert report["score"] == sum(t["score"] for t in report["tests"])
     assert report["stdout_visibility"] == "hidden"
 
