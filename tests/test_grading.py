@@ -176,7 +176,6 @@ HIDDEN_CHECK = '''
     points = 1
     hidden = true
     hints.en = ["A hint."]
-    hints.zh = ["提示。"]
 '''
 
 
