@@ -217,11 +217,12 @@ def test_the_layers_of_each_grade_reach_the_summary(tmp_path):
 def test_a_submission_that_patches_the_grader_is_flagged_in_grades_csv(tmp_path):
     grader = _batch(tmp_path)
     run = grader.book.start_run(1, ["e01"], 1, {})
-    job = _job(grader, "patcher", {})
+    job, outcome = _job(grader, "patcher", {})
     job.flags = batch_module.scan_sources({"e01_tensors.py": (ADVERSARIAL / "patch_autograder.py").read_bytes()})
     assert job.flags, "the scan found nothing in patch_autograder.py"
-    grader._finish(job, run)
-    grader._finish(_job(grader, "honest", {}), run)
+    grader._finish(job, run, outcome)
+    honest, honest_outcome = _job(grader, "honest", {})
+    grader._finish(honest, run, honest_outcome)
     from autograder.grading import outputs
 
     outputs.write_all(grader.book, grader.out, load_course())
