@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import (JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine, delete,
                         event, inspect, select, text)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 
@@ -119,11 +120,19 @@ class Gradebook:
                 cursor.execute("PRAGMA journal_mode=WAL")     # readers never block the writer
                 cursor.execute("PRAGMA synchronous=FULL")     # a commit survives a power cut
                 cursor.close()
-        with self.engine.begin() as connection:
-            if self.engine.dialect.name == "postgresql":  # two clients starting at once: one creates
-                connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": SCHEMA_LOCK})
-            Base.metadata.create_all(connection)
-            self._add_missing_columns(connection)
+        for attempt in range(3):
+            try:
+                with self.engine.begin() as connection:
+                    if self.engine.dialect.name == "postgresql":  # two clients starting at once: one creates
+                        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": SCHEMA_LOCK})
+                    Base.metadata.create_all(connection)
+                    self._add_missing_columns(connection)
+                break
+            except OperationalError as error:
+                # SQLite has no schema lock: another client created a table (or column) between
+                # our look and our CREATE. Look again; what it made is what we wanted.
+                if attempt == 2 or not any(why in str(error) for why in ("already exists", "duplicate column")):
+                    raise
 
     @staticmethod
     def _add_missing_columns(connection) -> None:
