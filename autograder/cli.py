@@ -22,7 +22,7 @@ from pathlib import Path
 from autograder import COURSE_ROOT
 from autograder.course import load_course
 from autograder.engine import sandbox
-from autograder.i18n import _, set_language
+from autograder.i18n import LANGUAGES, _, locale_language, set_language
 from autograder.selfstudy.lookup import find_topics
 
 DEFAULT_SUBMISSION = COURSE_ROOT / "exercises"
@@ -30,10 +30,10 @@ DEFAULT_SUBMISSION = COURSE_ROOT / "exercises"
 
 def add_submission_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--submission", type=Path, default=DEFAULT_SUBMISSION,
-                        help="folder with your exercise files (default: exercises/)")
+                        help=_("folder with your exercise files (default: exercises/)"))
     parser.add_argument("--lang", choices=("en", "zh"),
-                        help="language of messages and hints (default: your choice made with `language`, "
-                             "else the locale)")
+                        help=_("language of messages and hints (default: your choice made with `language`, "
+                             "else the locale)"))
 
 
 def cmd_check(args) -> int:
@@ -150,82 +150,82 @@ def cmd_gradescope(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m autograder", description="A self-checking TensorFlow 2 course.")
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=_("A self-checking TensorFlow 2 course."))
     commands = parser.add_subparsers(dest="command", required=True)
 
-    check = commands.add_parser("check", help="run the checks of some topics on a submission")
-    check.add_argument("topics", nargs="*", help="topic ids or names (e01, autodiff, ...); default: all")
+    check = commands.add_parser("check", help=_("run the checks of some topics on a submission"))
+    check.add_argument("topics", nargs="*", help=_("topic ids or names (e01, autodiff, ...); default: all"))
     add_submission_options(check)
-    check.add_argument("--json", type=Path, help="also write the results as JSON to this file")
-    check.add_argument("--only", action="append", help="run only this check (repeatable)")
-    check.add_argument("--seed", type=int, help="seed of the random inputs, to reproduce a run")
-    check.add_argument("--timeout-scale", type=float, default=1.0, help="multiply every time limit")
+    check.add_argument("--json", type=Path, help=_("also write the results as JSON to this file"))
+    check.add_argument("--only", action="append", help=_("run only this check (repeatable)"))
+    check.add_argument("--seed", type=int, help=_("seed of the random inputs, to reproduce a run"))
+    check.add_argument("--timeout-scale", type=float, default=1.0, help=_("multiply every time limit"))
     check.add_argument("--workers", choices=("warm", "cold"), default="warm",
-                       help="warm (default): every worker forked from one parent that imported TensorFlow once; "
-                            "cold: a new process per worker")
+                       help=_("warm (default): every worker forked from one parent that imported TensorFlow once; "
+                            "cold: a new process per worker"))
     check.set_defaults(run=cmd_check)
 
-    generate = commands.add_parser("generate", help="regenerate exercises/ and notebooks/ from solutions/")
-    generate.add_argument("--check", action="store_true", help="only report drift; exit 1 if any")
+    generate = commands.add_parser("generate", help=_("regenerate exercises/ and notebooks/ from solutions/"))
+    generate.add_argument("--check", action="store_true", help=_("only report drift; exit 1 if any"))
     generate.set_defaults(run=cmd_generate)
 
-    nbgrader = commands.add_parser("nbgrader-course", help="write an nbgrader course directory (config and source/)")
-    nbgrader.add_argument("directory", type=Path, help="the course directory to write (created if needed)")
+    nbgrader = commands.add_parser("nbgrader-course", help=_("write an nbgrader course directory (config and source/)"))
+    nbgrader.add_argument("directory", type=Path, help=_("the course directory to write (created if needed)"))
     nbgrader.add_argument("--lang", choices=("en", "zh"), default="en",
-                          help="language of the lesson text and feedback (default en)")
+                          help=_("language of the lesson text and feedback (default en)"))
     nbgrader.set_defaults(run=cmd_nbgrader_course)
 
-    grade = commands.add_parser("grade", help="grade a class: one sub-folder per student (instructors)")
-    grade.add_argument("submissions", type=Path, help="folder with one sub-folder per student")
-    grade.add_argument("--out", type=Path, required=True, help="where the gradebook and reports go")
-    grade.add_argument("--jobs", "-j", type=int, default=1, help="submissions graded at once (default 1)")
+    grade = commands.add_parser("grade", help=_("grade a class: one sub-folder per student (instructors)"))
+    grade.add_argument("submissions", type=Path, help=_("folder with one sub-folder per student"))
+    grade.add_argument("--out", type=Path, required=True, help=_("where the gradebook and reports go"))
+    grade.add_argument("--jobs", "-j", type=int, default=1, help=_("submissions graded at once (default 1)"))
     grade.add_argument("--cluster", type=_cluster_address,
-                       help="grade on a Dask cluster: tcp://HOST:8786 (a running scheduler) or local:N "
-                            "(N single-threaded worker processes here); instead of --jobs")
+                       help=_("grade on a Dask cluster: tcp://HOST:8786 (a running scheduler) or local:N "
+                            "(N single-threaded worker processes here); instead of --jobs"))
     grade.add_argument("--workers", choices=("warm", "cold"), default="warm",
-                       help="warm (default): forked from a parent that imported TensorFlow once; "
-                            "cold: a new process per worker (for comparison)")
-    grade.add_argument("--topics", nargs="+", help="topic ids or names (default: all)")
-    grade.add_argument("--student", action="append", help="grade only this student's folder (repeatable)")
-    grade.add_argument("--db", help="SQLAlchemy URL of the gradebook (default: sqlite:///OUT/gradebook.db)")
-    grade.add_argument("--timeout-scale", type=float, default=1.0, help="multiply every check's time limit")
-    grade.add_argument("--submission-timeout", type=float, help="seconds for one whole submission")
-    grade.add_argument("--memory-gb", type=float, help="address-space limit of a worker in GiB (default "
-                       f"{sandbox.Policy.memory_bytes / sandbox.GiB:g})")
-    grade.add_argument("--cpu-seconds", type=int, help="CPU-time limit of a worker (default 1800)")
-    grade.add_argument("--no-sandbox", action="store_true", help="only limits and timeouts (trusted code)")
+                       help=_("warm (default): forked from a parent that imported TensorFlow once; "
+                            "cold: a new process per worker (for comparison)"))
+    grade.add_argument("--topics", nargs="+", help=_("topic ids or names (default: all)"))
+    grade.add_argument("--student", action="append", help=_("grade only this student's folder (repeatable)"))
+    grade.add_argument("--db", help=_("SQLAlchemy URL of the gradebook (default: sqlite:///OUT/gradebook.db)"))
+    grade.add_argument("--timeout-scale", type=float, default=1.0, help=_("multiply every check's time limit"))
+    grade.add_argument("--submission-timeout", type=float, help=_("seconds for one whole submission"))
+    grade.add_argument("--memory-gb", type=float, help=_("address-space limit of a worker in GiB (default {gib})",
+                                                         gib=f"{sandbox.Policy.memory_bytes / sandbox.GiB:g}"))
+    grade.add_argument("--cpu-seconds", type=int, help=_("CPU-time limit of a worker (default 1800)"))
+    grade.add_argument("--no-sandbox", action="store_true", help=_("only limits and timeouts (trusted code)"))
     grade.add_argument("--no-bwrap", action="store_true",
-                       help="every other layer, without bubblewrap even where it works (implies --weak-sandbox)")
+                       help=_("every other layer, without bubblewrap even where it works (implies --weak-sandbox)"))
     grade.add_argument("--weak-sandbox", action="store_true",
-                       help="grade with the layers this machine has (else grade refuses to start without "
-                            "bubblewrap and the user switch)")
-    grade.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the feedback pages")
-    grade.add_argument("--roster", type=Path, help="CSV mapping student folders to Canvas IDs (column 'folder')")
+                       help=_("grade with the layers this machine has (else grade refuses to start without "
+                            "bubblewrap and the user switch)"))
+    grade.add_argument("--lang", choices=("en", "zh"), default="en", help=_("language of the feedback pages"))
+    grade.add_argument("--roster", type=Path, help=_("CSV mapping student folders to Canvas IDs (column 'folder')"))
     grade.set_defaults(run=cmd_grade)
 
-    release = commands.add_parser("release", help="write the student repository (no solutions, no hidden checks)")
-    release.add_argument("directory", type=Path, help="where to write it (must not exist or be empty)")
+    release = commands.add_parser("release", help=_("write the student repository (no solutions, no hidden checks)"))
+    release.add_argument("directory", type=Path, help=_("where to write it (must not exist or be empty)"))
     release.add_argument("--github-classroom", action="store_true",
-                         help="also write .github/workflows/classroom.yml: one autograded test per topic")
+                         help=_("also write .github/workflows/classroom.yml: one autograded test per topic"))
     release.add_argument("--lang", choices=("en", "zh"), default="en",
-                         help="language of the lesson text in exercises/ and notebooks/ (default en)")
+                         help=_("language of the lesson text in exercises/ and notebooks/ (default en)"))
     release.set_defaults(run=cmd_release)
 
-    gradescope = commands.add_parser("gradescope", help="write a Gradescope autograder package (instructors)")
-    gradescope.add_argument("zip", type=Path, help="the .zip to write")
-    gradescope.add_argument("--topics", nargs="+", help="topic ids or names (default: all)")
-    gradescope.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the results")
+    gradescope = commands.add_parser("gradescope", help=_("write a Gradescope autograder package (instructors)"))
+    gradescope.add_argument("zip", type=Path, help=_("the .zip to write"))
+    gradescope.add_argument("--topics", nargs="+", help=_("topic ids or names (default: all)"))
+    gradescope.add_argument("--lang", choices=("en", "zh"), default="en", help=_("language of the results"))
     gradescope.add_argument("--weak-sandbox", action="store_true",
-                            help="grade without bubblewrap, where the container cannot run it")
+                            help=_("grade without bubblewrap, where the container cannot run it"))
     gradescope.set_defaults(run=cmd_gradescope)
 
-    language = commands.add_parser("language", help="lesson text of exercises/ and notebooks/ in English or "
-                                                      "Chinese (your code is kept); the default of every command")
-    language.add_argument("language", choices=("en", "zh"), help="en: English, zh: 简体中文")
+    language = commands.add_parser("language", help=_("lesson text of exercises/ and notebooks/ in English or "
+                                                      "Chinese (your code is kept); the default of every command"))
+    language.add_argument("language", choices=("en", "zh"), help=_("en: English, zh: 简体中文"))
     language.add_argument("--submission", type=Path, default=DEFAULT_SUBMISSION,
-                          help="folder with your exercise files (default: exercises/)")
+                          help=_("folder with your exercise files (default: exercises/)"))
     language.add_argument("--notebooks", type=Path, default=COURSE_ROOT / "notebooks",
-                          help="folder with the course's notebooks (default: notebooks/)")
+                          help=_("folder with the course's notebooks (default: notebooks/)"))
     language.set_defaults(run=cmd_language)
 
     from autograder.selfstudy import add_commands  # watch, progress, hint, reset (self-study)
@@ -235,7 +235,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _language_of(argv: list[str]) -> str:
+    """The language of this command's own text (--help included), before the parser exists:
+    --lang, else the choice saved for --submission (or exercises/), else the locale."""
+    from autograder.selfstudy.language import saved_choice
+
+    for index, word in enumerate(argv):
+        value = word.removeprefix("--lang=") if word.startswith("--lang=") else (
+            argv[index + 1] if word == "--lang" and index + 1 < len(argv) else None)
+        if value in LANGUAGES:
+            return value
+    folder = DEFAULT_SUBMISSION
+    for index, word in enumerate(argv):
+        if word.startswith("--submission="):
+            folder = Path(word.removeprefix("--submission="))
+        elif word == "--submission" and index + 1 < len(argv):
+            folder = Path(argv[index + 1])
+    try:
+        return saved_choice(folder) or locale_language()
+    except (OSError, ValueError):
+        return locale_language()
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    set_language(_language_of(argv))  # the parser's help and errors speak it too
     args = build_parser().parse_args(argv)
     if "submission" in args and "lang" in args and args.lang is None:  # a learner's command: their saved choice, else the locale
         from autograder.selfstudy.language import first_use

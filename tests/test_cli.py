@@ -4,7 +4,9 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-from autograder import COURSE_ROOT
+import pytest
+
+from autograder import COURSE_ROOT, cli
 from tests.conftest import EXERCISES, SOLUTIONS, run_check
 
 FIELDS = {"id", "topic", "exercise", "name", "status", "points", "max_points", "message", "duration_s"}
@@ -96,3 +98,13 @@ def test_self_study_commands_take_topics_and_answer_typos_in_the_chosen_language
     assert reset.returncode == 2 and "'e01' is a topic; name one of its exercises: e01.describe" in reset.stderr
     hint = run("hint", "e01.standardise", "--lang", "en")
     assert hint.returncode == 2 and "Did you mean `e01.standardize`?" in hint.stderr
+
+
+def test_the_command_lines_own_help_speaks_the_chosen_language(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["check", "--lang", "zh", "--help"])
+    chinese = capsys.readouterr().out
+    assert "随机输入的种子" in chinese and "seed of the random inputs" not in chinese
+    with pytest.raises(SystemExit):
+        cli.main(["check", "--lang", "en", "--help"])
+    assert "seed of the random inputs" in capsys.readouterr().out

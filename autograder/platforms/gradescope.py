@@ -29,7 +29,7 @@ from pathlib import Path
 from autograder import COURSE_ROOT
 from autograder.course import Course, load_course
 from autograder.grading.gradebook import Graded, Gradebook
-from autograder.i18n import N_, Texts
+from autograder.i18n import N_, Texts, _
 from autograder.texts import UI, check_title, status_label
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "gradescope"
@@ -167,11 +167,11 @@ def run(root: Path, topics: list[str] | None = None, lang: str = "en", weak_sand
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.platforms.gradescope",
-                                     description="Grade a Gradescope submission (run by run_autograder).")
-    parser.add_argument("--root", type=Path, default=Path("/autograder"), help="Gradescope's /autograder")
-    parser.add_argument("--topics", nargs="+", help="topic ids (default: all)")
+                                     description=_("Grade a Gradescope submission (run by run_autograder)."))
+    parser.add_argument("--root", type=Path, default=Path("/autograder"), help=_("Gradescope's /autograder"))
+    parser.add_argument("--topics", nargs="+", help=_("topic ids (default: all)"))
     parser.add_argument("--lang", choices=tuple(TEXT), default="en")
-    parser.add_argument("--weak-sandbox", action="store_true", help="grade without bubblewrap")
+    parser.add_argument("--weak-sandbox", action="store_true", help=_("grade without bubblewrap"))
     args = parser.parse_args(argv)
     if args.topics and not all(re.fullmatch(r"[a-z0-9_]+", topic) for topic in args.topics):
         parser.error("topic ids are letters, digits and underscores")

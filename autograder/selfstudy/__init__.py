@@ -9,6 +9,7 @@
     lookup.py   topic and exercise names as typed (with "did you mean ...?"), the folder checked
     watch.py    the full-screen loop: re-check on save, keys h n l r q
 """
+from autograder.i18n import _
 
 
 def _lazy(module: str, name: str):
@@ -22,31 +23,31 @@ def _lazy(module: str, name: str):
 
 def add_commands(commands, add_submission_options) -> None:
     """Adds `watch`, `progress`, `hint` and `reset` to the command line's subparsers."""
-    watch = commands.add_parser("watch", help="self-study loop: re-check the current exercise on every save")
+    watch = commands.add_parser("watch", help=_("self-study loop: re-check the current exercise on every save"))
     watch.add_argument("exercise", nargs="?",
-                       help="start on this exercise, or on a topic's first exercise that does not pass "
-                            "(default: the first that does not pass)")
+                       help=_("start on this exercise, or on a topic's first exercise that does not pass "
+                            "(default: the first that does not pass)"))
     add_submission_options(watch)
     watch.add_argument("--manual", action="store_true",
-                       help="re-check when you press Enter instead of on save (for network file systems)")
-    watch.add_argument("--seed", type=int, help="seed of the random inputs")
+                       help=_("re-check when you press Enter instead of on save (for network file systems)"))
+    watch.add_argument("--seed", type=int, help=_("seed of the random inputs"))
     watch.set_defaults(run=_lazy("watch", "cmd_watch"))
 
-    progress = commands.add_parser("progress", help="a table of every exercise: passes or not, points")
-    progress.add_argument("topics", nargs="*", help="only these topics (e01, tensors, ...); default: all")
+    progress = commands.add_parser("progress", help=_("a table of every exercise: passes or not, points"))
+    progress.add_argument("topics", nargs="*", help=_("only these topics (e01, tensors, ...); default: all"))
     add_submission_options(progress)
-    progress.add_argument("--recheck", action="store_true", help="check every topic again, not only changed ones")
-    progress.add_argument("--seed", type=int, help="seed of the random inputs")
+    progress.add_argument("--recheck", action="store_true", help=_("check every topic again, not only changed ones"))
+    progress.add_argument("--seed", type=int, help=_("seed of the random inputs"))
     progress.set_defaults(run=_lazy("commands", "cmd_progress"))
 
-    hint = commands.add_parser("hint", help="the next hint for an exercise (e.g. `hint standardize`)")
-    hint.add_argument("exercise", help="exercise name, optionally with its topic: standardize, e01.standardize; "
-                                       "or a topic (e01): its first exercise that does not pass")
+    hint = commands.add_parser("hint", help=_("the next hint for an exercise (e.g. `hint standardize`)"))
+    hint.add_argument("exercise", help=_("exercise name, optionally with its topic: standardize, e01.standardize; "
+                                       "or a topic (e01): its first exercise that does not pass"))
     add_submission_options(hint)
-    hint.add_argument("--all", action="store_true", help="show every hint tier at once")
+    hint.add_argument("--all", action="store_true", help=_("show every hint tier at once"))
     hint.set_defaults(run=_lazy("commands", "cmd_hint"))
 
-    reset = commands.add_parser("reset", help="put an exercise back to its blank (your version is backed up)")
-    reset.add_argument("exercise", help="exercise name, optionally with its topic: standardize, e01.standardize")
+    reset = commands.add_parser("reset", help=_("put an exercise back to its blank (your version is backed up)"))
+    reset.add_argument("exercise", help=_("exercise name, optionally with its topic: standardize, e01.standardize"))
     add_submission_options(reset)
     reset.set_defaults(run=_lazy("commands", "cmd_reset"))
