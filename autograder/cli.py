@@ -37,9 +37,6 @@ def add_submission_options(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_check(args) -> int:
-    from autograder.engine.client import Submission  # noqa: F401  (imported early: see below)
-    from autograder.report import UI, print_report, write_json
-    from autograder.run import run_checks
     from autograder.selfstudy.commands import warn_about_folder
     course = load_course()
     try:
@@ -49,14 +46,13 @@ def cmd_check(args) -> int:
         return 2
     if not warn_about_folder(args.submission, topics, args.lang):
         return 2
-    from autograder.engine import sandbox
-    from autograder.engine.warm import submission_of
+    from autograder.lanes import default_lanes, run_in_lanes
 
     policy = sandbox.Policy.from_env()  # read once, here: the process boundary `grade` and tests cross
-    with submission_of(args.submission, [topic.probe_module for topic in topics], args.timeout_scale, policy,
-                       warm=args.workers == "warm") as submission:
-        run = run_checks(args.submission, topics, only=args.only, seed=args.seed, timeout_scale=args.timeout_scale,
-                         submission=submission)
+    run = run_in_lanes(args.submission, topics, lanes=args.jobs or default_lanes(topics), only=args.only,
+                       seed=args.seed, timeout_scale=args.timeout_scale, warm=args.workers == "warm", policy=policy)
+    from autograder.report import UI, print_report, write_json  # after the run: TensorFlow's import starts sooner
+
     if not run.checks:
         print(UI[args.lang]["no_checks"].format(topics=", ".join(t.id for t in topics)), file=sys.stderr)
         return 1
@@ -163,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--workers", choices=("warm", "cold"), default="warm",
                        help=_("warm (default): every worker forked from one parent that imported TensorFlow once; "
                             "cold: a new process per worker"))
+    check.add_argument("--jobs", "-j", type=int, default=None,
+                       help=_("topics checked at once, each with its own worker (default: one per core, at most 4)"))
     check.set_defaults(run=cmd_check)
 
     generate = commands.add_parser("generate", help=_("regenerate exercises/ and notebooks/ from solutions/"))
@@ -266,4 +264,7 @@ def main(argv: list[str] | None = None) -> int:
         args.lang = first_use(args.submission)
     if getattr(args, "lang", None):  # this process and its workers speak the student's language
         set_language(args.lang)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:  # Ctrl-C: every command has cleaned up on its way out; no traceback
+        return 130

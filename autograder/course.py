@@ -50,6 +50,9 @@ class Topic:
     slug: str            # "tensors"
     title: dict[str, str]
     notes_section: str
+    # Seconds its checks take on the reference solution, TensorFlow already imported (one
+    # core; `benchmarks/class_scale.py` prints them): a parallel `check` starts the longest first.
+    check_seconds: float = 1.0
     exercises: list[Exercise] = field(default_factory=list)
     root: Path = COURSE_ROOT  # the course checkout whose map this topic is in
 
@@ -183,7 +186,7 @@ def parse_course(data: dict, root: Path = COURSE_ROOT) -> Course:
     topics = []
     for raw_topic in data["topic"]:
         topic = Topic(id=raw_topic["id"], slug=raw_topic["slug"], notes_section=raw_topic.get("notes_section", ""),
-                      title=_text(raw_topic, "title", raw_topic["id"]), root=root)
+                      check_seconds=float(raw_topic.get("check_seconds", 1.0)), title=_text(raw_topic, "title", raw_topic["id"]), root=root)
         for raw_exercise in raw_topic.get("exercise", []):
             where = f"{topic.id}.{raw_exercise['name']}"
             exercise = Exercise(name=raw_exercise["name"], topic=topic.id,

@@ -127,14 +127,14 @@ def probe(request, submission) -> TopicProbe:
 
 
 @pytest.fixture
-def scratch_dir(submission, tmp_path):
+def scratch_dir(request, submission):
     """A new empty folder that every worker of this submission can reach: inside its scratch
     folder (under the sandbox, the only place a worker can write and the only part of /tmp
     it sees), or pytest's tmp_path where there is none. Removed after the check; never in
     the submission's folder or the course checkout."""
     scratch = submission.scratch
     if scratch is None:
-        yield tmp_path
+        yield request.getfixturevalue("tmp_path")  # asked for only here: pytest's folders stay out of other runs
         return
     path = Path(tempfile.mkdtemp(prefix="check-", dir=scratch))
     sandbox.hand_over(getattr(submission, "policy", sandbox.Policy()), path)

@@ -48,6 +48,9 @@ def _worker_environment(policy: sandbox.Policy, home: Path | None = None) -> dic
         "CUDA_VISIBLE_DEVICES": "-1",  # CPU only: skips the slow, noisy CUDA probing
         "PYTHONUNBUFFERED": "1",
     })
+    if policy.threads:  # read when TensorFlow makes its thread pools: at the worker's first op
+        env.update({name: str(policy.threads) for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS",
+                                                           "OMP_NUM_THREADS")})
     return env
 
 
@@ -337,6 +340,11 @@ class Submission:
             except boundary.Refused as refused:
                 raise SubmissionError(_("the answer of your code was refused: {refused}", refused=refused)) from None
         raise verdict.outcome(str(status), message)
+
+    def stop(self) -> None:
+        """Kill its worker now (the run was cancelled mid-probe); `close` removes the rest."""
+        if self._worker is not None:
+            self._worker.kill()
 
     def close(self) -> None:
         if self._worker is not None:

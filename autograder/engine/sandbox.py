@@ -71,6 +71,7 @@ class Policy:
     tmpfs_bytes: int = 512 << 20     # bubblewrap's /tmp and /dev/shm, each
     cgroups: dict | None = None      # the submission's cgroup folders, joined at exec (containment.py)
     bounds: dict | None = None       # the per-submission bounds those cgroups set, for messages
+    threads: int | None = None       # TensorFlow's thread pools, each; None: its own choice (a thread per core)
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -222,6 +223,8 @@ def environment(policy: Policy, home: Path | None) -> dict[str, str]:
     if not switches_user(policy) and not policy.use_bwrap:
         env = dict(os.environ)  # a student's own run: their environment is theirs
         env.pop(ENV_VAR, None)
+        if home is not None:  # but temporary files (AutoGraph writes one per converted function) go with the worker
+            env["TMPDIR"] = str(home)
         return env
     keep = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "VIRTUAL_ENV", LANGUAGE_VARIABLE)  # i18n: the chosen language
     env = {key: os.environ[key] for key in keep if key in os.environ}

@@ -75,40 +75,59 @@ class Zygote:
     """The trusted side of the zygote process. Thread-safe: a watch session may cancel a
     re-check (kill its worker) from its keyboard thread."""
 
-    def __init__(self, preload: list[str] | tuple[str, ...] = (), environment: sandbox.Policy = sandbox.Policy()):
+    def __init__(self, preload: list[str] | tuple[str, ...] = (), environment: sandbox.Policy = sandbox.Policy(),
+                 *, lanes: int = 0):
         """`preload`: more modules for the zygote to import (the probe modules the checks
         will use; the engine never decides them), so that no child pays for them.
         `environment`: the policy whose worker environment the zygote gets (a grading
-        one: nothing of the grader's environment)."""
+        one: nothing of the grader's environment). `lanes`: channels of their own for
+        that many processes forked from this one (`lane`), served at the same time."""
         self.home = Path(tempfile.mkdtemp(prefix="tf-course-zygote-"))
         self.log_path = self.home / "zygote.log"
         self.newroot = boundary.make_private_folder(self.home / "newroot")  # a jail's mount point
-        self._socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in range(1 + lanes)]
+        self._socket, self._lanes = pairs[0][0], [ours for ours, _ in pairs[1:]]
         env = {**client._worker_environment(environment), "OPENBLAS_NUM_THREADS": "1"}
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-P", "-m", "autograder.engine.warm", "--control", str(theirs.fileno()),
-                 *(f"--preload={name}" for name in preload)],
+                [sys.executable, "-P", "-m", "autograder.engine.warm",
+                 *(f"--control={theirs.fileno()}" for _, theirs in pairs), *(f"--preload={name}" for name in preload)],
                 cwd=self.home, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                pass_fds=(theirs.fileno(),), start_new_session=True)
-        theirs.close()
+                pass_fds=[theirs.fileno() for _, theirs in pairs], start_new_session=True)
+        for _, theirs in pairs:
+            theirs.close()
         self._lock = threading.Lock()
         self._ids = _request_ids()
         self._ready: dict | None = None
         self.unavailable: str | None = None  # why forking is off (then workers are cold)
 
     @classmethod
+    def over(cls, channel: socket.socket, newroot: Path, ready: dict | None = None) -> "Zygote":
+        """The client side of one channel of a zygote another process started (it owns the
+        zygote); `ready`: the zygote's "ready" message if it was read already."""
+        zygote = cls.__new__(cls)
+        zygote.home, zygote.log_path, zygote.newroot, zygote.process = None, None, newroot, None
+        zygote._socket, zygote._lanes = channel, []
+        zygote._lock, zygote._ids = threading.Lock(), _request_ids()
+        zygote._ready, zygote.unavailable = ready, None
+        return zygote
+
+    @classmethod
     def attach(cls, control: int, newroot: Path) -> "Zygote":
         """The zygote of the process that started it and handed us `control` (its socket,
         inherited): a grader process of its own per submission (grading/child.py). Ends
         whatever children the previous grader left."""
-        zygote = cls.__new__(cls)
-        zygote.home, zygote.log_path, zygote.newroot, zygote.process = None, None, newroot, None
-        zygote._socket = socket.socket(fileno=control)
-        zygote._lock, zygote._ids = threading.Lock(), _request_ids()
-        zygote._ready, zygote.unavailable = {"attached": True}, None
+        zygote = cls.over(socket.socket(fileno=control), newroot, ready={"attached": True})
         zygote._request({"op": "reset"})
         return zygote
+
+    def lane(self, index: int) -> "Zygote":
+        """In a process forked from ours after the zygote started: the zygote over lane
+        `index`'s own channel (its children are its own; the other channels are closed here,
+        so that each channel's end means its process ended). It says "ready" on every channel."""
+        for other in [self._socket, *self._lanes[:index], *self._lanes[index + 1:]]:
+            other.close()
+        return Zygote.over(self._lanes[index], self.newroot)
 
     def alive(self) -> bool:
         return self.process is None or self.process.poll() is None
@@ -217,7 +236,8 @@ class Zygote:
             self._socket.close()
             return
         try:
-            self._socket.close()  # the zygote kills its remaining children and exits on EOF
+            for channel in [self._socket, *self._lanes]:
+                channel.close()  # the zygote kills a channel's children on its EOF, and exits after the last
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
@@ -417,54 +437,66 @@ def _run_child(request: dict, fds: list[int]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--control", type=int, required=True)
+    parser.add_argument("--control", type=int, action="append", required=True)
     parser.add_argument("--preload", action="append", default=[])
     args = parser.parse_args(argv)
-    control = socket.socket(fileno=args.control)
+    channels = [socket.socket(fileno=fd) for fd in args.control]
     started = time.monotonic()
     _preload(args.preload)
-    control.send(json.dumps({"status": "ready", "threads": _thread_count(),
-                             "seconds": round(time.monotonic() - started, 3)}).encode())
-    children: set[int] = set()
+    ready = json.dumps({"status": "ready", "threads": _thread_count(),
+                        "seconds": round(time.monotonic() - started, 3)}).encode()
+    children: dict[socket.socket, set[int]] = {}  # each channel's own
+    for channel in channels:
+        channel.send(ready)
+        children[channel] = set()
     codes: dict[int, int] = {}
-    while True:
+    while children:
+        for channel in select.select(list(children), [], [])[0]:
+            try:
+                data, fds, _, _ = socket.recv_fds(channel, _MESSAGE_BYTES, 4)
+            except OSError:
+                data, fds = b"", []
+            if not data:  # that side is done: none of its children outlives it
+                _end_children(children.pop(channel))
+                channel.close()
+                continue
+            request = json.loads(data)
+            answer = _serve(request, fds, channel, children, codes)
+            channel.send(json.dumps({**answer, "id": request.get("id")}).encode())
+    os._exit(0)
+
+
+def _serve(request: dict, fds: list[int], channel: socket.socket, children: dict[socket.socket, set[int]],
+           codes: dict[int, int]) -> dict:
+    mine = children[channel]
+    if request["op"] == "reset":  # a new grader on this channel: end what an earlier one left
+        _end_children(mine)
+        return {}
+    if request["op"] == "spawn":
+        threads = _thread_count()
         try:
-            data, fds, _, _ = socket.recv_fds(control, _MESSAGE_BYTES, 4)
-        except OSError:
-            break
-        if not data:
-            break
-        request = json.loads(data)
-        if request["op"] == "reset":  # a new grader: end what an earlier one left
-            _end_children(children)
-            answer = {}
-        elif request["op"] == "spawn":
-            threads = _thread_count()
             if threads != 1:
-                answer = {"error": f"the warm worker has {threads} threads; forking it is not safe"}
-            else:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                pid = os.fork()
-                if pid == 0:
-                    control.close()
-                    _run_child(request, fds)
-                children.add(pid)
-                answer = {"pid": pid}
+                return {"error": f"the warm worker has {threads} threads; forking it is not safe"}
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:
+                for each in children:
+                    each.close()
+                _run_child(request, fds)
+            mine.add(pid)
+            return {"pid": pid}
+        finally:
             for fd in fds:
                 os.close(fd)
-        elif request["op"] == "wait":
-            pid = request["pid"]
-            if pid not in codes and pid in children:
-                _, status = os.waitpid(pid, 0)
-                codes[pid] = os.waitstatus_to_exitcode(status)
-                children.discard(pid)
-            answer = {"pid": pid, "code": codes.get(pid, -signal.SIGKILL)}
-        else:
-            answer = {"error": f"unknown request {request['op']!r}"}
-        control.send(json.dumps({**answer, "id": request.get("id")}).encode())
-    _end_children(children)  # the session ended: no child outlives it
-    os._exit(0)
+    if request["op"] == "wait":
+        pid = request["pid"]
+        if pid not in codes and pid in mine:
+            _, status = os.waitpid(pid, 0)
+            codes[pid] = os.waitstatus_to_exitcode(status)
+            mine.discard(pid)
+        return {"pid": pid, "code": codes.get(pid, -signal.SIGKILL)}
+    return {"error": f"unknown request {request['op']!r}"}
 
 
 def _end_children(children: set[int]) -> None:

@@ -20,7 +20,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 
 from autograder import COURSE_ROOT
 from autograder.course import Topic, load_course
@@ -66,6 +65,8 @@ def switch_python(text: str, topic: Topic, lang: str) -> str:
 def switch_notebook(text: str, topic: Topic, lang: str) -> str:
     """The notebook JSON `text` with its lesson text in `lang` (outputs, metadata and code
     kept); `text` itself when nothing changes. ValueError when it is not a notebook."""
+    import nbformat  # here, not at the top: its import costs seconds, and every command's
+                     # first step (the saved language) imports this module
     try:
         notebook = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
         cells = list(notebook.cells)
