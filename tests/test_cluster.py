@@ -167,3 +167,22 @@ def test_local_cluster_and_local_jobs_grade_alike(tmp_path):
     assert _statuses(f"sqlite:///{root / 'jobs' / 'gradebook.db'}") == \
         _statuses(f"sqlite:///{root / 'local' / 'gradebook.db'}")
     shutil.rmtree(root, ignore_errors=True)
+
+
+def test_each_local_slot_gives_its_workers_a_share_of_the_cores(monkeypatch):
+    """Two slots on two cores: a worker's TensorFlow pools get one thread each, not two
+    that take turns with the other slot's (a remote cluster's hosts keep their own)."""
+    from autograder.engine import client
+    from autograder.grading import executor as executor_module
+
+    monkeypatch.setattr(executor_module.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    seen = []
+    monkeypatch.setattr(executor_module, "grade_here", lambda task: seen.append(task) or None)
+    task = executor_module.Task(student="s", files={}, topics=TOPICS, seed=1, timeout_scale=1.0, limit_s=60,
+                                work_root="/nonexistent")
+    with executor_module.LocalExecutor(2) as executor:
+        list(executor.run([task]))
+    policy = seen[0].settings.policy(0)
+    assert policy.threads == 2
+    assert client._worker_environment(policy)["TF_NUM_INTRAOP_THREADS"] == "2"
+    assert task.settings.threads is None  # the batch's own task is not changed

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures
+import dataclasses
 import itertools
 import json
 import os
@@ -51,6 +52,7 @@ class SandboxSettings:
     bwrap: bool = True
     memory_gb: float | None = None
     cpu_seconds: int | None = None
+    threads: int | None = None  # TensorFlow's pools per worker: the host's cores shared among its slots
 
     def policy(self, number: int, box: Containment | None = None) -> sandbox.Policy:
         """The policy of the submission numbered `number` on this host (its uid)."""
@@ -59,6 +61,8 @@ class SandboxSettings:
             limits["memory_bytes"] = int(self.memory_gb * sandbox.GiB)
         if self.cpu_seconds:
             limits["cpu_seconds"] = self.cpu_seconds
+        if self.threads:
+            limits["threads"] = self.threads
         if not self.sandbox:
             return sandbox.Policy(**limits)
         return sandbox.Policy.for_grading(number, use_bwrap=self.bwrap, **limits)
@@ -236,16 +240,27 @@ class Executor(Protocol):
         ...
 
 
+def _share_of_cores(slots: int) -> int:
+    """TensorFlow's threads per worker when `slots` submissions are graded at once on this
+    machine: more would only make them take turns (and cost more CPU than they save)."""
+    return max(1, len(os.sched_getaffinity(0)) // slots)
+
+
+def _with_threads(task: Task, threads: int | None) -> Task:
+    return dataclasses.replace(task, settings=dataclasses.replace(task.settings, threads=threads))
+
+
 class LocalExecutor:
     """`--jobs N`: N submissions at once on this machine, each in its own grading slot."""
 
     def __init__(self, jobs: int):
         self.slots = jobs
+        self.threads = _share_of_cores(jobs)
         self.name = f"{jobs} local job(s)"
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grading-slot")
 
     def run(self, tasks):
-        futures = {self._pool.submit(grade_here, task): task for task in tasks}
+        futures = {self._pool.submit(grade_here, _with_threads(task, self.threads)): task for task in tasks}
         for future in concurrent.futures.as_completed(futures):
             error = future.exception()
             yield futures[future], (error if error is not None else future.result())
@@ -269,9 +284,10 @@ class DaskExecutor:
         import dask
         from distributed import Client, LocalCluster
 
-        self.cluster = None
+        self.cluster, self.threads = None, None  # a remote host's share of its cores is its own business
         if address.startswith("local:"):
             workers = max(1, int(address.removeprefix("local:")))
+            self.threads = _share_of_cores(workers)
             with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
                 self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                             host="127.0.0.1", dashboard_address=None, memory_limit=0)
@@ -284,7 +300,7 @@ class DaskExecutor:
     def run(self, tasks):
         from distributed import as_completed
 
-        futures = {self.client.submit(grade_here, task, pure=False, key=f"grade-{task.student}-{os.urandom(4).hex()}"):
+        futures = {self.client.submit(grade_here, _with_threads(task, self.threads), pure=False, key=f"grade-{task.student}-{os.urandom(4).hex()}"):
                    task for task in tasks}
         for future in as_completed(list(futures)):
             try:
