@@ -14,7 +14,9 @@ import dataclasses
 import multiprocessing
 import os
 import secrets
+import shutil
 import signal
+import tempfile
 import time
 import traceback
 from multiprocessing.connection import Connection, wait
@@ -24,6 +26,7 @@ from autograder.course import Topic, load_course
 from autograder.engine import sandbox
 from autograder.engine.client import Submission
 from autograder.engine.warm import Zygote
+from autograder.i18n import _
 from autograder.run import RunResult, run_checks
 
 MAX_LANES = 4  # more rarely helps: one topic's training then sets the pace
@@ -58,12 +61,15 @@ def run_in_lanes(folder: Path, topics: list[Topic], *, lanes: int, only: list[st
     context = multiprocessing.get_context("fork")
     runs: list[RunResult] = []
     busy: dict[Connection, multiprocessing.Process] = {}
+    scratch = Path(tempfile.mkdtemp(prefix="tf-course-lanes-"))  # every lane's scratch: removed even if one is killed
+    os.chmod(scratch, 0o711)
     handlers = {stop: signal.signal(stop, _stop_once) for stop in STOPS}
     try:
         for index in range(lanes):
             ours, theirs = context.Pipe()
             process = context.Process(target=_lane_main, daemon=True,
-                                      args=(theirs, [ours, *busy], index, zygote, folder, topics, options, policy))
+                                      args=(theirs, [ours, *busy], index, zygote, scratch, folder, topics, options,
+                                            policy))
             process.start()
             theirs.close()
             ours.send(pending.pop(0).id)
@@ -73,8 +79,9 @@ def run_in_lanes(folder: Path, topics: list[Topic], *, lanes: int, only: list[st
                 try:
                     kind, value = connection.recv()
                 except EOFError:
-                    raise RuntimeError(f"a lane of this check ended unexpectedly "
-                                       f"(exit code {busy[connection].exitcode})") from None
+                    busy[connection].join(5)
+                    raise RuntimeError(_("a process checking some topics of this run ended unexpectedly (exit code "
+                                         "{code}): out of memory?", code=busy[connection].exitcode)) from None
                 if kind == "error":
                     raise RuntimeError(value)
                 runs.append(value)
@@ -94,6 +101,7 @@ def run_in_lanes(folder: Path, topics: list[Topic], *, lanes: int, only: list[st
             process.join()
         if zygote is not None:
             zygote.close()
+        shutil.rmtree(scratch, ignore_errors=True)
         for stop, handler in handlers.items():
             signal.signal(stop, handler)
     return _merged(folder, runs, seed, time.monotonic() - started)
@@ -107,8 +115,8 @@ def _run(folder: Path, topics: list[Topic], options: dict, warm: bool, policy: s
         return run_checks(folder, topics, submission=submission, **options)
 
 
-def _lane_main(connection: Connection, others: list[Connection], index: int, zygote: Zygote | None, folder: Path,
-               topics: list[Topic], options: dict, policy: sandbox.Policy) -> None:
+def _lane_main(connection: Connection, others: list[Connection], index: int, zygote: Zygote | None, scratch: Path,
+               folder: Path, topics: list[Topic], options: dict, policy: sandbox.Policy) -> None:
     """One lane: a submission whose workers its channel to the zygote forks (cold workers
     without one), then one pytest session per topic handed to it, until the parent closes
     its end of the pipe (`others`: the parent's ends of this lane's pipe and the earlier
@@ -119,6 +127,7 @@ def _lane_main(connection: Connection, others: list[Connection], index: int, zyg
         signal.signal(stop, _stop_once)
     factory = zygote.lane(index).workers(policy) if zygote is not None else None
     by_id = {topic.id: topic for topic in topics}
+    tempfile.tempdir = str(scratch)  # this process's own: where its Submission makes its scratch folder
     submission = Submission(folder, timeout_scale=options["timeout_scale"], worker_factory=factory, policy=policy)
     try:
         while (topic_id := connection.recv()) is not None:

@@ -138,3 +138,21 @@ def test_the_longest_topics_go_first():
     heaviest = max(topics, key=lambda topic: topic.check_seconds)
     assert heaviest.id == "e07"  # the text classifier's 30 epochs
     assert all(topic.check_seconds > 0 for topic in topics)
+
+
+def test_a_lane_killed_outright_fails_the_run_with_a_reason_and_leaves_nothing(monkeypatch, tmp_path):
+    """The kernel's OOM killer gives no warning: the run says a process ended, and the
+    lane's scratch folder goes with the run's, not with the lane."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    real = lanes.run_checks
+
+    def killed_in_e03(folder, topics, **options):
+        if topics[0].id == "e03":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(folder, topics, **options)
+
+    monkeypatch.setattr(lanes, "run_checks", killed_in_e03)
+    topics = [load_course().topic(t) for t in LIGHT]
+    with pytest.raises(RuntimeError, match=r"ended unexpectedly \(exit code -9\)"):
+        lanes.run_in_lanes(SOLUTIONS, topics, lanes=2)
+    assert list(tmp_path.iterdir()) == []
