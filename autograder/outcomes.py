@@ -5,8 +5,9 @@ timeout. A plain AssertionError inside a check also counts as failed; any other 
 is the check's own bug, reported with INTERNAL_ERROR (and a failing test of the course):
 the rules are in `engine/verdict.py`.
 """
+from autograder.i18n import N_
 
-INTERNAL_ERROR = "internal error in the check"
+INTERNAL_ERROR = N_("internal error in the check")  # shown through _() where it is used
 
 
 class CheckOutcome(Exception):

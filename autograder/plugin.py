@@ -27,6 +27,7 @@ from autograder.course import Topic, load_course
 from autograder.engine import sandbox, verdict
 from autograder.engine.client import Submission
 from autograder.engine.interface import ProbedSubmission
+from autograder.i18n import _
 from autograder.outcomes import CheckOutcome
 
 _CHECK_KEY = pytest.StashKey()
@@ -36,11 +37,11 @@ _OWN_SUBMISSION_KEY = pytest.StashKey()
 
 
 def pytest_addoption(parser):
-    group = parser.getgroup("course", "TensorFlow course checks")
+    group = parser.getgroup("course", _("TensorFlow course checks"))
     group.addoption("--submission", default=str(COURSE_ROOT / "exercises"),
-                    help="folder holding the exercise files to check (default: exercises/)")
-    group.addoption("--seed", type=int, default=None, help="seed for the random inputs (default: a fresh one)")
-    group.addoption("--timeout-scale", type=float, default=1.0, help="multiply every check's time limit")
+                    help=_("folder holding the exercise files to check (default: exercises/)"))
+    group.addoption("--seed", type=int, default=None, help=_("seed for the random inputs (default: a fresh one)"))
+    group.addoption("--timeout-scale", type=float, default=1.0, help=_("multiply every check's time limit"))
 
 
 class _Hooks:

@@ -36,6 +36,7 @@ from autograder.classroom.notebooks import defined_names, new_notebook, topic_ce
 COURSE_ID = "tf2-course"
 SCHEMA_VERSION = 3
 
+# Python for nbgrader, which an instructor may edit: its comments are code comments (own text).
 CONFIG = '''\
 # nbgrader configuration of the TensorFlow 2 course, written by
 # `python -m autograder nbgrader-course`. The kernel that runs the notebooks must be able
@@ -136,9 +137,9 @@ def main(directory: Path, lang: str = "en") -> int:
             print(_("wrote {path}", path=path))
         topics = [path.parent.name for path in written[1:]]
         print("\n" + _("next, in {directory}:", directory=directory))
-        print(f"  nbgrader generate_assignment {topics[0] if topics else 'TOPIC'}")
+        print(f"  nbgrader generate_assignment {topics[0] if topics else 'TOPIC'}")  # nbgrader's own text: commands
         print("  " + _("(collect submissions into submitted/STUDENT/TOPIC/)"))
-        print("  nbgrader autograde TOPIC\n  nbgrader generate_feedback TOPIC")
+        print("  nbgrader autograde TOPIC\n  nbgrader generate_feedback TOPIC")  # nbgrader's own text: commands
     return 0
 
 

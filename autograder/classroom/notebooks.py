@@ -42,6 +42,7 @@ SETUP = '''\
 from autograder.classroom import check, quiet_tensorflow_start
 quiet_tensorflow_start()'''
 
+# The last cell's heading, translated in the catalogue lesson_notebook too.
 CHECK_ALL = "## Check the whole topic\nEvery check of this topic, with the points of each."
 
 

@@ -111,4 +111,4 @@ def ending(error: BaseException | None) -> tuple[str, str]:
         return error.status, error.message
     if isinstance(error, AssertionError):
         return "failed", str(error) or _("assertion failed")
-    return "error", f"{INTERNAL_ERROR}: {type(error).__name__}: {error}"
+    return "error", f"{_(INTERNAL_ERROR)}: {type(error).__name__}: {error}"

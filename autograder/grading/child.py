@@ -24,6 +24,7 @@ from autograder.course import load_course
 from autograder.engine import sandbox
 from autograder.engine.client import Submission
 from autograder.grading.executor import JOB_ENV
+from autograder.i18n import _
 from autograder.run import run_checks
 
 
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--seed", type=int)
     parser.add_argument("--timeout-scale", type=float, default=1.0)
-    parser.add_argument("--from-env", action="store_true", help=f"read the job from ${JOB_ENV}")
+    parser.add_argument("--from-env", action="store_true", help=_("read the job from ${variable}", variable=JOB_ENV))
     args = parser.parse_args(argv)
     policy = sandbox.Policy.from_env()
     os.environ.pop(sandbox.ENV_VAR, None)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]  # Canvas's own text: its column names
 FOLDER = "folder"
 
 
