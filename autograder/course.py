@@ -50,8 +50,8 @@ class Topic:
     slug: str            # "tensors"
     title: dict[str, str]
     notes_section: str
-    # Seconds its checks take on the reference solution, TensorFlow already imported (one
-    # core; `benchmarks/class_scale.py` prints them): a parallel `check` starts the longest first.
+    # Seconds its checks take on the reference solution in a parallel `check`, TensorFlow
+    # already imported (benchmarks/class_scale.py prints them): `check` starts the longest first.
     check_seconds: float = 1.0
     exercises: list[Exercise] = field(default_factory=list)
     root: Path = COURSE_ROOT  # the course checkout whose map this topic is in
