@@ -12,8 +12,6 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import pytest
-
 from autograder import COURSE_ROOT
 from autograder.course import Check, Topic, load_course
 from autograder.engine.interface import ProbedSubmission
@@ -123,6 +121,8 @@ def run_checks(folder: Path | None, topics: list[Topic], *, submission: ProbedSu
     """Check the submission in `folder` (a worker-backed Submission made and closed here),
     or probe `submission` instead (any `interface.ProbedSubmission`: a warm one, a
     notebook's kernel; the caller closes it). `plugins`: more pytest plugins."""
+    import pytest  # here: `check` starts TensorFlow's import before paying for pytest's
+
     started = time.monotonic()
     files = [str(path) for topic in topics for path in topic.check_modules(include_hidden)]
     label = submission.label if submission is not None else str(folder)
