@@ -25,7 +25,7 @@ from pathlib import Path
 from autograder.course import Topic, load_course
 from autograder.engine import sandbox
 from autograder.engine.client import Submission
-from autograder.engine.warm import Zygote
+from autograder.engine.warm import Zygote, submission_of
 from autograder.i18n import _
 from autograder.run import RunResult, run_checks
 
@@ -108,8 +108,6 @@ def run_in_lanes(folder: Path, topics: list[Topic], *, lanes: int, only: list[st
 
 
 def _run(folder: Path, topics: list[Topic], options: dict, warm: bool, policy: sandbox.Policy) -> RunResult:
-    from autograder.engine.warm import submission_of
-
     with submission_of(folder, [topic.probe_module for topic in topics], options["timeout_scale"], policy,
                        warm=warm) as submission:
         return run_checks(folder, topics, submission=submission, **options)
