@@ -22,7 +22,7 @@ from autograder.run import CheckResult, RunResult
 from autograder.selfstudy import reset as reset_module
 from autograder.selfstudy.commands import hint_view
 from autograder.selfstudy.lookup import find_exercise
-from autograder.selfstudy.reset import BACKUPS, is_blank, locate, reset_exercise
+from autograder.selfstudy.reset import BACKUPS, is_blank_definition, locate, reset_exercise
 from autograder.selfstudy.state import Progress, checkable, checks_of, exercise_status, fingerprint
 from tests.conftest import EXERCISES, SOLUTIONS
 
@@ -170,7 +170,7 @@ def test_reset_without_solutions_uses_the_course_exercises(student, course, tmp_
     result = reset_exercise(student, topic, "one_hot", solutions=tmp_path / "no-solutions")
     assert "exercises" in result.source
     text = (student / topic.file).read_text(encoding="utf-8")
-    assert is_blank(locate(text, "one_hot")[2])
+    assert is_blank_definition(locate(text, "one_hot")[2])
 
 
 def test_reset_without_solutions_finds_the_blank_in_git_history(tmp_path, monkeypatch, course):

@@ -92,8 +92,9 @@ def _locate_text(lines: list[str], name: str) -> tuple[int, int, None] | None:
     return None
 
 
-def is_blank(node: ast.stmt | None) -> bool:
-    """The definition raises NotImplementedError somewhere: nbgrader's blank."""
+def is_blank_definition(node: ast.stmt | None) -> bool:
+    """The definition raises NotImplementedError somewhere: nbgrader's blank, read from the
+    source (engine/verdict.py's `is_blank` decides from a run's traceback instead)."""
     if node is None:
         return False
     for inner in ast.walk(node):
@@ -134,7 +135,7 @@ def blank_file(topic: Topic, student_file: Path | None = None, *, solutions: Pat
         if exercise is None:
             return True
         found = locate(text, exercise)
-        return found is not None and is_blank(found[2])
+        return found is not None and is_blank_definition(found[2])
 
     committed = exercises / topic.file
     if committed.is_file() and (student_file is None or committed.resolve() != Path(student_file).resolve()):
