@@ -16,6 +16,7 @@ import os
 import secrets
 import shutil
 import signal
+import sys
 import tempfile
 import time
 import traceback
@@ -64,6 +65,8 @@ def run_in_lanes(folder: Path, topics: list[Topic], *, lanes: int, only: list[st
     scratch = Path(tempfile.mkdtemp(prefix="tf-course-lanes-"))  # every lane's scratch: removed even if one is killed
     os.chmod(scratch, 0o711)
     handlers = {stop: signal.signal(stop, _stop_once) for stop in STOPS}
+    sys.stdout.flush()  # else each lane would write our buffered output again when it exits
+    sys.stderr.flush()
     try:
         for index in range(lanes):
             ours, theirs = context.Pipe()

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import COURSE_ROOT, lanes
+from autograder import COURSE_ROOT
 from autograder.course import load_course
 from autograder.engine import client, sandbox
 from autograder.engine.client import Submission
@@ -47,19 +47,38 @@ def test_lanes_give_the_results_of_one_lane_check_for_check(tmp_path):
     assert "seed 11" in two[2]
 
 
-def test_a_lane_that_fails_stops_the_run_with_its_reason_and_leaves_nothing(monkeypatch, tmp_path):
-    monkeypatch.setenv("TMPDIR", str(tmp_path))  # every scratch folder of the run lands here
-    real = lanes.run_checks
+# A run whose lane for e03 fails as `FAULT` says; run in a process of its own (lanes fork
+# their parent, and a pytest-xdist worker's parent process is not one to fork).
+FAULTY_RUN = """
+import os, signal, sys
+from autograder import lanes
+from autograder.course import load_course
+real = lanes.run_checks
 
-    def broken_for_e03(folder, topics, **options):  # the lanes are forked: they inherit this
-        if topics[0].id == "e03":
+def faulty(folder, topics, **options):
+    if topics[0].id == "e03":
+        if sys.argv[1] == "raise":
             raise RuntimeError("a course bug in e03's checks")
-        return real(folder, topics, **options)
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(folder, topics, **options)
 
-    monkeypatch.setattr(lanes, "run_checks", broken_for_e03)
-    topics = [load_course().topic(t) for t in LIGHT]
-    with pytest.raises(RuntimeError, match="a course bug in e03's checks"):
-        lanes.run_in_lanes(SOLUTIONS, topics, lanes=2)
+lanes.run_checks = faulty
+try:
+    lanes.run_in_lanes(sys.argv[2], [load_course().topic(t) for t in sys.argv[3:]], lanes=2)
+except RuntimeError as error:
+    print("RuntimeError:", error)
+"""
+
+
+def _faulty_run(fault: str, scratch: Path) -> str:
+    done = subprocess.run([sys.executable, "-c", FAULTY_RUN, fault, str(SOLUTIONS), *LIGHT], cwd=COURSE_ROOT,
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "TMPDIR": str(scratch)})
+    return done.stdout + done.stderr
+
+
+def test_a_lane_that_fails_stops_the_run_with_its_reason_and_leaves_nothing(tmp_path):
+    output = _faulty_run("raise", tmp_path)
+    assert "RuntimeError: Traceback" in output and "a course bug in e03's checks" in output, output[-3000:]
     assert list(tmp_path.iterdir()) == []
 
 
@@ -140,19 +159,10 @@ def test_the_longest_topics_go_first():
     assert all(topic.check_seconds > 0 for topic in topics)
 
 
-def test_a_lane_killed_outright_fails_the_run_with_a_reason_and_leaves_nothing(monkeypatch, tmp_path):
+def test_a_lane_killed_outright_fails_the_run_with_a_reason_and_leaves_nothing(tmp_path):
     """The kernel's OOM killer gives no warning: the run says a process ended, and the
     lane's scratch folder goes with the run's, not with the lane."""
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
-    real = lanes.run_checks
-
-    def killed_in_e03(folder, topics, **options):
-        if topics[0].id == "e03":
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(folder, topics, **options)
-
-    monkeypatch.setattr(lanes, "run_checks", killed_in_e03)
-    topics = [load_course().topic(t) for t in LIGHT]
-    with pytest.raises(RuntimeError, match=r"ended unexpectedly \(exit code -9\)"):
-        lanes.run_in_lanes(SOLUTIONS, topics, lanes=2)
+    output = _faulty_run("kill", tmp_path)
+    assert "RuntimeError: a process checking some topics of this run ended unexpectedly (exit code -9)" in output, \
+        output[-3000:]
     assert list(tmp_path.iterdir()) == []
