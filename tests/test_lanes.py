@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from autograder import COURSE_ROOT
 from autograder.course import load_course
@@ -47,8 +46,9 @@ def test_lanes_give_the_results_of_one_lane_check_for_check(tmp_path):
     assert "seed 11" in two[2]
 
 
-# A run whose lane for e03 fails as `FAULT` says; run in a process of its own (lanes fork
-# their parent, and a pytest-xdist worker's parent process is not one to fork).
+# A run whose lane for e03 fails (`raise` or `kill`), in a process of its own: lanes fork
+# the process that runs them, and a pytest-xdist worker is not one to fork (its channel to
+# the controller broke once in CI).
 FAULTY_RUN = """
 import os, signal, sys
 from autograder import lanes
