@@ -23,23 +23,19 @@ import traceback
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from autograder.course import Topic, load_course
+from autograder.course import Topic
 from autograder.engine import sandbox
 from autograder.engine.client import Submission
 from autograder.engine.warm import Zygote, submission_of
 from autograder.i18n import _
-from autograder.run import RunResult, run_checks
+from autograder.run import RunResult, in_course_order, run_checks
 
 MAX_LANES = 4  # more rarely helps: one topic's training then sets the pace
 STOPS = (signal.SIGINT, signal.SIGTERM)
 
 
-def _cores() -> int:
-    return len(os.sched_getaffinity(0))
-
-
 def default_lanes(topics: list[Topic]) -> int:
-    return max(1, min(_cores(), len(topics), MAX_LANES))
+    return max(1, min(sandbox.cores(), len(topics), MAX_LANES))
 
 
 def run_in_lanes(folder: Path, topics: list[Topic], *, lanes: int, only: list[str] | None = None,
@@ -53,7 +49,7 @@ def run_in_lanes(folder: Path, topics: list[Topic], *, lanes: int, only: list[st
         return _run(folder, topics, options, warm, policy)
     started = time.monotonic()
     if policy.threads is None:  # each lane's workers get their share of the cores, not all of them
-        policy = dataclasses.replace(policy, threads=max(1, _cores() // lanes))
+        policy = dataclasses.replace(policy, threads=sandbox.share_of_cores(lanes))
     pending = sorted(topics, key=lambda topic: -topic.check_seconds)  # the longest first: the lanes end together
     preload = [topic.probe_module for topic in topics]
     zygote = Zygote(preload, environment=policy, lanes=lanes) if warm else None
@@ -169,8 +165,6 @@ def _ignore(signum, frame) -> None:
 
 
 def _merged(folder: Path, runs: list[RunResult], seed: int, seconds: float) -> RunResult:
-    order = {check.id: index for index, check in enumerate(load_course().checks)}
     merged = RunResult(submission=str(folder), seed=seed, duration_s=round(seconds, 3))
-    merged.checks = sorted((check for run in runs for check in run.checks),
-                           key=lambda check: order.get(check.id, len(order)))
+    merged.checks = in_course_order(check for run in runs for check in run.checks)
     return merged

@@ -89,6 +89,12 @@ class _Collector:
             message=report.course_message, duration_s=round(report.duration, 3))
 
 
+def in_course_order(results) -> list[CheckResult]:
+    """`results` in the order of the course map (a check it lacks goes last)."""
+    order = {check.id: index for index, check in enumerate(load_course().checks)}
+    return sorted(results, key=lambda result: order.get(result.id, len(order)))
+
+
 @contextlib.contextmanager
 def _without_plugin_autoload():
     """The checks need no installed pytest plugin (the course's own comes with `plugins`
@@ -142,8 +148,7 @@ def run_checks(folder: Path | None, topics: list[Topic], *, submission: ProbedSu
         code = pytest.main(args, plugins=[collector, *lent, *plugins])
     if collector.collection_errors or code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise RuntimeError("the checks could not be collected:\n" + "\n".join(collector.collection_errors))
-    order = {check.id: index for index, check in enumerate(load_course().checks)}
-    result.checks = sorted(collector.results.values(), key=lambda r: order.get(r.id, len(order)))
+    result.checks = in_course_order(collector.results.values())
     result.seed = collector.seed
     result.duration_s = round(time.monotonic() - started, 3)
     return result

@@ -89,6 +89,16 @@ class Policy:
         return cls(**{**fields, **overrides})
 
 
+def cores() -> int:
+    return len(os.sched_getaffinity(0))
+
+
+def share_of_cores(slots: int) -> int:
+    """`Policy.threads` when `slots` workers run at once on this machine: more threads
+    would only make them take turns (and cost more CPU than they save)."""
+    return max(1, cores() // slots)
+
+
 def _is_root() -> bool:
     return os.geteuid() == 0
 

@@ -240,12 +240,6 @@ class Executor(Protocol):
         ...
 
 
-def _share_of_cores(slots: int) -> int:
-    """TensorFlow's threads per worker when `slots` submissions are graded at once on this
-    machine: more would only make them take turns (and cost more CPU than they save)."""
-    return max(1, len(os.sched_getaffinity(0)) // slots)
-
-
 def _with_threads(task: Task, threads: int | None) -> Task:
     return dataclasses.replace(task, settings=dataclasses.replace(task.settings, threads=threads))
 
@@ -255,7 +249,7 @@ class LocalExecutor:
 
     def __init__(self, jobs: int):
         self.slots = jobs
-        self.threads = _share_of_cores(jobs)
+        self.threads = sandbox.share_of_cores(jobs)
         self.name = f"{jobs} local job(s)"
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grading-slot")
 
@@ -287,7 +281,7 @@ class DaskExecutor:
         self.cluster, self.threads = None, None  # a remote host's share of its cores is its own business
         if address.startswith("local:"):
             workers = max(1, int(address.removeprefix("local:")))
-            self.threads = _share_of_cores(workers)
+            self.threads = sandbox.share_of_cores(workers)
             with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
                 self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                             host="127.0.0.1", dashboard_address=None, memory_limit=0)
