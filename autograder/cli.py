@@ -4,7 +4,7 @@
     generate [--check]            exercises/ and notebooks/ from solutions/
     nbgrader-course DIR [--lang zh]   an nbgrader course (config, source/<topic>/<topic>.ipynb)
     grade SUBMISSIONS --out OUT [--jobs N] [--topics ...]   grade a class (grading/batch.py)
-    release DIR [--github-classroom] [--lang zh]   the student repository, without solutions or hidden checks
+    release DIR [--github-classroom] [--classroom50] [--lang zh]   the student repository, without solutions or hidden checks
     gradescope OUT.zip [--topics ...] [--lang zh]   a Gradescope autograder package (platforms/)
     watch [--manual]              self-study loop: re-check on save; keys h n l r q (selfstudy/)
     progress | hint EXERCISE | reset EXERCISE    the same without the full-screen loop
@@ -120,7 +120,8 @@ def _cluster_address(text: str) -> str:
 def cmd_release(args) -> int:
     from autograder.grading.release import release
 
-    for path in release(args.directory, github_classroom=args.github_classroom, lang=args.lang):
+    for path in release(args.directory, github_classroom=args.github_classroom, lang=args.lang,
+                        classroom50=args.classroom50):
         print(_("wrote {path}", path=path))
     return 0
 
@@ -204,7 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
     release = commands.add_parser("release", help=_("write the student repository (no solutions, no hidden checks)"))
     release.add_argument("directory", type=Path, help=_("where to write it (must not exist or be empty)"))
     release.add_argument("--github-classroom", action="store_true",
-                         help=_("also write .github/workflows/classroom.yml: one autograded test per topic"))
+                         help=_("also write .github/workflows/classroom.yml for the classroom-resources "
+                              "autograding actions: one test per topic, partial credit per check"))
+    release.add_argument("--classroom50", action="store_true",
+                         help=_("also write classroom50/autograder.py, the entry point of a Classroom 50 classroom"))
     release.add_argument("--lang", choices=("en", "zh"), default="en",
                          help=_("language of the lesson text in exercises/ and notebooks/ (default en)"))
     release.set_defaults(run=cmd_release)

@@ -6,8 +6,9 @@ README (English and Chinese) and a Makefile written for students (autograder/tem
 student/: how to start, check, watch, notebooks, hints, language; every target works
 there). It leaves out solutions/, the hidden checks (autograder/checks/hidden/, and their
 entries in the course map), the course's own tests, benchmarks and the instructor's README.
-With `github_classroom`, it also writes GitHub Classroom's autograding workflow
-(platforms/classroom.py). Afterwards it verifies that no solution marker and no hidden
+With `github_classroom`, it also writes the classroom-resources autograding workflow
+(platforms/classroom.py); with `classroom50`, Classroom 50's autograder.py entry point
+(platforms/classroom50.py). Afterwards it verifies that no solution marker and no hidden
 check name made it in. `lang="zh"` releases the Chinese course: the lesson text of
 exercises/ and notebooks/ in Chinese (autograder/lessons.py), chosen for the students.
 """
@@ -47,7 +48,8 @@ def student_file(name: str, course: Course) -> str:
     return text.replace("@TOPICS@", rows)
 
 
-def release(target: Path, root: Path = COURSE_ROOT, github_classroom: bool = False, lang: str = "en") -> list[Path]:
+def release(target: Path, root: Path = COURSE_ROOT, github_classroom: bool = False, lang: str = "en",
+            classroom50: bool = False) -> list[Path]:
     target = Path(target)
     if target.exists() and any(target.iterdir()):
         raise SystemExit(f"{target} exists and is not empty")
@@ -76,6 +78,10 @@ def release(target: Path, root: Path = COURSE_ROOT, github_classroom: bool = Fal
         from autograder.platforms.classroom import write_workflow
 
         written.append(write_workflow(target, released))
+    if classroom50:
+        from autograder.platforms.classroom50 import write_entry_point
+
+        written.append(write_entry_point(target))
     _verify(target, root, course_map)
     return written
 

@@ -1,32 +1,42 @@
-"""GitHub Classroom: the autograding workflow of the student repository.
+"""GitHub Classroom's autograding workflow, as its successors still use it.
 
     python -m autograder release DIR --github-classroom
 
-writes DIR/.github/workflows/classroom.yml in the form GitHub Classroom's autograding
-reads: one `classroom-resources/autograding-command-grader` step per topic, worth the
-topic's points, running `python -m autograder check TOPIC --json ...` on the student's
-`exercises/`, then `autograding-grading-reporter` over all of them. A command grader gives
-its points when the command exits 0, so a topic scores when every check of it passes (the
-log shows each check, its message and hints). The workflow sets up Python, caches pip's
-downloads and installs only what checking needs, pinned as in pyproject.toml.
+writes DIR/.github/workflows/classroom.yml for the open-source `classroom-resources`
+autograding actions (GitHub Classroom retired on 28 August 2026; Classmoji and others
+generate the same workflow). One step checks every topic once (one TensorFlow import),
+writing `check --json`; then one step per topic turns that file into the result the
+`autograding-grading-reporter` reads (`python -m autograder.platforms.classroom TOPIC
+FILE`), with one test per check worth the check's points, so a topic earns partial
+credit. pip's download cache is restored before installing and saved right after, so
+it is kept whatever the checks say (setup-python's own cache is saved only when the
+whole job succeeds, and the reporter fails the job whenever a check fails).
 """
 from __future__ import annotations
 
+import base64
 import json
 import math
+import os
 import re
 import shlex
+import sys
 import tomllib
 from pathlib import Path
 
-from autograder.course import Course
+from autograder.course import Course, Topic, load_course
 
 WORKFLOW = Path(".github") / "workflows" / "classroom.yml"
 PYTHON_VERSION = "3.11"
 # What `check` imports: the checks (pytest, rich, numpy) and the workers (TensorFlow).
 CHECK_PACKAGES = ("tensorflow", "numpy", "pytest", "rich")
 RESULTS_DIR = "classroom-results"
-STARTUP_MINUTES = 5     # installing nothing, importing TensorFlow, a slow runner
+RESULTS_FILE = f"{RESULTS_DIR}/checks.json"
+STARTUP_MINUTES = 5     # importing TensorFlow, a slow runner
+PIP_CACHE = "~/.cache/pip"
+# A reporter test's status for each of ours: a blank is a failed test to the reporter.
+REPORTER_STATUS = {"passed": "pass", "failed": "fail", "not_attempted": "fail", "error": "error", "timeout": "error"}
+MESSAGE_LIMIT = 2000
 
 
 def requirements(pyproject: Path) -> list[str]:
@@ -40,19 +50,30 @@ def requirements(pyproject: Path) -> list[str]:
     return [pinned[name] for name in CHECK_PACKAGES]
 
 
-def check_command(topic_id: str) -> str:
-    return (f"python -m autograder check {topic_id} --submission exercises --lang en "
-            f"--json {RESULTS_DIR}/{topic_id}.json")
+def check_command() -> str:
+    return f"python -m autograder check --submission exercises --lang en --json {RESULTS_FILE}"
+
+
+def result_command(topic_id: str) -> str:
+    return f"python -m autograder.platforms.classroom {topic_id} {RESULTS_FILE}"
+
+
+def graded_topics(course: Course) -> list[Topic]:
+    return [topic for topic in course.topics if topic.checks]
 
 
 def workflow(course: Course, pyproject: Path) -> str:
     """The workflow's text. Strings are written as JSON strings, which YAML reads as is."""
     q = json.dumps
     install = "python -m pip install " + " ".join(shlex.quote(spec) for spec in requirements(pyproject))
+    key = "pip-${{ runner.os }}-py" + PYTHON_VERSION + "-${{ hashFiles('pyproject.toml') }}"
+    cache = [f"          path: {PIP_CACHE}", f"          key: {q(key)}"]
+    topics = graded_topics(course)
+    minutes = STARTUP_MINUTES + math.ceil(sum(check.timeout for topic in topics for check in topic.checks) / 60)
     lines = [
-        "# GitHub Classroom autograding: one test per topic, worth the topic's points.",
-        "# Written by `python -m autograder release --github-classroom`; a topic scores when",
-        "# every one of its checks passes (the log shows each check and its hints).",
+        "# Autograding for GitHub Classroom's successors (the classroom-resources actions):",
+        "# written by `python -m autograder release --github-classroom`. One check run for all",
+        "# topics, then one reporter test per topic with a score per check (partial credit).",
         "name: Autograding Tests",
         '"on":',
         "  - push",
@@ -73,35 +94,37 @@ def workflow(course: Course, pyproject: Path) -> str:
         "        uses: actions/setup-python@v5",
         "        with:",
         f"          python-version: {q(PYTHON_VERSION)}",
-        "          cache: pip",
-        "          cache-dependency-path: pyproject.toml",
+        "      - name: Restore pip's download cache",
+        "        id: pip-cache",
+        "        uses: actions/cache/restore@v4",
+        "        with:",
+        *cache,
         "      - name: Install what checking needs",
         f"        run: {q(install)}",
+        "      - name: Save pip's download cache (before any check can fail the job)",
+        "        if: steps.pip-cache.outputs.cache-hit != 'true'",
+        "        uses: actions/cache/save@v4",
+        "        with:",
+        *cache,
+        "      - name: Check every topic",
+        "        continue-on-error: true",
+        f"        timeout-minutes: {minutes}",
+        f"        run: {q(f'mkdir -p {RESULTS_DIR} && {check_command()}')}",
     ]
-    runners = []
-    for topic in course.topics:
-        if not topic.checks:
-            continue
-        step, title = topic.id, f"{topic.id} {topic.title['en']}"   # the reporter reads env STEP_RESULTS
-        runners.append(step)
-        minutes = STARTUP_MINUTES + math.ceil(sum(check.timeout for check in topic.checks) / 60)
+    for topic in topics:
         lines += [
-            f"      - name: {q(title)}",
-            f"        id: {step}",
-            "        uses: classroom-resources/autograding-command-grader@v1",
-            "        with:",
-            f"          test-name: {q(title)}",
-            f"          setup-command: {q(f'mkdir -p {RESULTS_DIR}')}",
-            f"          command: {q(check_command(topic.id))}",
-            f"          timeout: {minutes}",
-            f"          max-score: {topic.max_points}",
+            f"      - name: {q(topic.id + ' ' + topic.title['en'])}",
+            f"        id: {topic.id}",     # the reporter reads env <ID>_RESULTS
+            "        if: always()",
+            f"        run: {q(result_command(topic.id))}",
         ]
+    runners = [topic.id for topic in topics]
     lines += [
         "      - name: Autograding Reporter",
+        "        if: always()",
         "        uses: classroom-resources/autograding-grading-reporter@v1",
         "        env:",
-        *[f"          {runner.upper()}_RESULTS: {q('${{steps.' + runner + '.outputs.result}}')}"
-          for runner in runners],
+        *[f"          {runner.upper()}_RESULTS: {q('${{ steps.' + runner + '.outputs.result }}')}" for runner in runners],
         "        with:",
         f"          runners: {q(','.join(runners))}",
         "      - name: Keep the checks' results",
@@ -120,3 +143,61 @@ def write_workflow(target: Path, course: Course) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(workflow(course, Path(target) / "pyproject.toml"), encoding="utf-8")
     return path
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MESSAGE_LIMIT else text[:MESSAGE_LIMIT - 1] + "…"
+
+
+def runner_result(topic: Topic, run: dict | None) -> dict:
+    """The reporter's result for one topic: a test per check, scored with the check's points.
+    `run` is `check --json`'s file, or None when the check step left none."""
+    if run is None:
+        return {"version": 1, "status": "error", "max_score": topic.max_points,
+                "tests": [{"name": topic.id, "status": "error", "score": 0,
+                           "message": "the check step wrote no results: see its log"}]}
+    by_id = {entry.get("id"): entry for entry in run.get("checks", []) if isinstance(entry, dict)}
+    tests = []
+    for check in topic.checks:
+        entry = by_id.get(check.id)
+        status = entry.get("status") if entry else None
+        points = int(entry.get("points", 0)) if status == "passed" else 0
+        tests.append({"name": f"{check.exercise}: {check.name.removeprefix('test_').replace('_', ' ')}",
+                      "status": REPORTER_STATUS.get(status, "error"),
+                      "score": max(0, min(points, check.points)),
+                      "message": _clip(str(entry.get("message", ""))) if entry else "not run",
+                      "line_no": 0, "execution_time": f"{float(entry.get('duration_s', 0)) if entry else 0:.2f}s"})
+    statuses = {test["status"] for test in tests}
+    status = "error" if "error" in statuses else "fail" if "fail" in statuses else "pass"
+    return {"version": 1, "status": status, "max_score": topic.max_points, "tests": tests}
+
+
+def encoded(result: dict) -> str:
+    return base64.b64encode(json.dumps(result).encode("utf-8")).decode("ascii")
+
+
+def main(argv: list[str]) -> int:
+    """`python -m autograder.platforms.classroom TOPIC RESULTS.json`: the topic's reporter
+    result as the step output `result` (base64 JSON); always exits 0, the reporter decides."""
+    topic_id, results = argv
+    topic = load_course().topic(topic_id)
+    try:
+        run = json.loads(Path(results).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        run = None
+    result = runner_result(topic, run)
+    earned = sum(test["score"] for test in result["tests"])
+    print(f"{topic.id}: {earned}/{result['max_score']}")
+    for test in result["tests"]:
+        print(f"  {'✔' if test['status'] == 'pass' else '✘'} {test['name']} ({test['score']})")
+    output = os.environ.get("GITHUB_OUTPUT")
+    if output:
+        with open(output, "a", encoding="utf-8") as file:
+            file.write(f"result={encoded(result)}\n")
+    else:
+        print(f"result={encoded(result)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
