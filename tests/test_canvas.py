@@ -51,6 +51,29 @@ def test_canvas_csv_has_canvas_columns_points_possible_and_keeps_unknown_student
     assert by_name["zed"][5:] == ["0", str(course.topic("e02").max_points)]
 
 
+def test_canvas_assignment_ids_survive_a_round_trip_through_a_canvas_roster(tmp_path):
+    """Canvas's export names its assignment columns "Title (id)"; its importer matches that
+    first, so the ids come back in canvas.csv, and reading canvas.csv as a roster again keeps them."""
+    course = load_course()
+    topics = [course.topic("e01"), course.topic("e02"), course.topic("e03")]
+    e01, e02 = canvas.column(topics[0]), canvas.column(topics[1])
+    roster_file = tmp_path / "export.csv"
+    roster_file.write_text(f'Student,ID,SIS User ID,SIS Login ID,Section,"{e01} (4321)",e02 (77),Notes (5),folder\n'
+                           'Points Possible,,,,,12,10,,\n'
+                           '"Liddell, Alice",101,S1,alice@x,Sec A,,,,alice\n"Builder, Bob",102,S2,bob@x,Sec A,,,,bob\n',
+                           encoding="utf-8")
+    roster = canvas.read_roster(roster_file)
+    canvas.write_canvas([_graded("alice", {"e01": 1, "e02": 1})], topics, tmp_path / "canvas.csv", roster)
+    rows = _rows(tmp_path / "canvas.csv")
+    assert rows[0][5:] == [f"{e01} (4321)", "e02 (77)", canvas.column(topics[2])]   # e03: no id in the roster
+    by_name = {row[0]: row for row in rows[2:]}
+    assert by_name["Builder, Bob"][5:] == ["", "", ""]                               # no submission: left alone
+    again = tmp_path / "again.csv"
+    again.write_text("\n".join(",".join(f'"{cell}"' for cell in row + [name]) for name, row in
+                               (("folder", rows[0]), ("", rows[1]), ("alice", by_name["Liddell, Alice"]))) + "\n")
+    assert canvas.read_roster(again).assignments == {e01: f"{e01} (4321)", "e02": "e02 (77)"}
+
+
 @pytest.mark.parametrize("text, why", [("name,ID\nalice,1\n", "no 'folder' column"),
                                        ("folder,ID\nalice,1\nalice,2\n", "appears twice")])
 def test_a_bad_roster_is_refused_with_the_reason(tmp_path, text, why):

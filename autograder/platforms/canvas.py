@@ -12,25 +12,46 @@ Canvas's identity columns; the simplest is Canvas's own gradebook export with a 
 column added. Its students come first, in its order (with empty cells where nothing was
 graded, which Canvas leaves untouched); graded folders the roster does not know are listed
 after them with their folder name as Student and no ID, never dropped.
+
+Canvas's importer matches a column by "Title (id)" first, then by exact title, and creates a
+new assignment otherwise. So when the roster is Canvas's own export, whose assignment
+columns read like "e01 Tensors and eager execution (4321)", each topic's column carries that
+assignment's id over (a column titled with the topic's name, or starting with its id).
 """
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]  # Canvas's own text: its column names
 FOLDER = "folder"
+ASSIGNMENT_ID = re.compile(r"^(?P<title>.*\S)\s*\((?P<id>\d+)\)$")   # "e01 Tensors ... (4321)"
+
+
+class Roster(dict):
+    """{folder name: Canvas identity columns}, and the roster's assignment columns that carry
+    a Canvas id: {title without the id: title with it}."""
+
+    def __init__(self, students: dict, assignments: dict[str, str] | None = None):
+        super().__init__(students)
+        self.assignments = assignments or {}
 
 
 class RosterError(ValueError):
     """A roster that cannot be used; the message says why."""
 
 
-def column(topic) -> str:
-    return f"{topic.id} {topic.title['en']}"
+def column(topic, roster: dict | None = None) -> str:
+    """The topic's column title: with the Canvas assignment id when the roster has one."""
+    title = f"{topic.id} {topic.title['en']}"
+    assignments = getattr(roster, "assignments", {})
+    if title in assignments:
+        return assignments[title]
+    return next((full for base, full in assignments.items() if base.split()[0] == topic.id), title)
 
 
-def read_roster(path: Path) -> dict[str, dict[str, str]]:
+def read_roster(path: Path) -> Roster:
     """{folder name: Canvas identity columns} from a roster CSV (a BOM from Excel is fine)."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as file:
@@ -39,7 +60,8 @@ def read_roster(path: Path) -> dict[str, dict[str, str]]:
             if FOLDER not in fields:
                 raise RosterError(f"{path} has no '{FOLDER}' column (the student folder names); "
                                   f"its columns are: {', '.join(sorted(fields)) or 'none'}")
-            roster = {}
+            assignments = {match["title"]: name for name in fields if (match := ASSIGNMENT_ID.match(name))}
+            roster = Roster({}, assignments)
             for line, row in enumerate(reader, 2):
                 row = {(key or "").strip(): (value or "").strip() for key, value in row.items()
                        if isinstance(value, str)}
@@ -65,7 +87,7 @@ def write_canvas(class_, topics, path: Path, roster: dict[str, dict[str, str]] |
     unknown = [student for student in scores if student not in roster]
     with open(path, "w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
-        writer.writerow(IDENTITY + [column(topic) for topic in topics])
+        writer.writerow(IDENTITY + [column(topic, roster) for topic in topics])
         writer.writerow(["Points Possible", "", "", "", ""] + [topic.max_points for topic in topics])
         rows = [(identity, scores.get(folder, {})) for folder, identity in roster.items()]
         rows += [({**dict.fromkeys(IDENTITY, ""), "Student": student}, scores[student]) for student in unknown]
