@@ -74,24 +74,37 @@ def test_the_schema_refuses_what_gradescope_would_not_read():
             validate(bad)
 
 
-def test_results_number_checks_by_topic_and_exercise_and_show_message_and_hints():
-    course, hidden = _course_with_hidden_check()
-    graded = _graded(course, {"test_standardize_matches_numpy": "failed", "test_one_hot_is_float32": "not_attempted",
-                              hidden: "failed"})
-    report = gradescope.results(graded, course, "en")
+def test_results_number_each_check_and_show_message_and_hints():
+    course = load_course()
+    graded = _graded(course, {"test_standardize_matches_numpy": "failed", "test_one_hot_is_float32": "not_attempted"})
+    report = gradescope.results(graded, course, "en", seconds=9.4)
     validate(report)
     tests = {t["name"]: t for t in report["tests"]}
     assert len(tests) == len(course.checks)
+    assert len({t["number"] for t in report["tests"]}) == len(report["tests"])   # topic.exercise.check: distinct
     standardize = tests["e01 · standardize: matches numpy"]
-    assert standardize["number"] == "1.2" and standardize["status"] == "failed" and standardize["score"] == 0
+    assert standardize["number"] == "1.2.1" and standardize["status"] == "failed" and standardize["score"] == 0
     assert "failed here" in standardize["output"] and "Hint 1: Reduce over the rows" in standardize["output"]
     blank = tests["e01 · one_hot: is float32"]
     assert "Hint" not in blank["output"] and "not attempted" in blank["output"]     # no hints for a blank
+    assert report["score"] == sum(t["score"] for t in report["tests"])
+    assert report["execution_time"] == 9.4                                           # the run's, not the gradebook's
+    assert report["stdout_visibility"] == "hidden" and "bubblewrap" in report["output"]
+
+
+def test_hidden_checks_and_their_points_stay_hidden_until_published():
+    course, hidden = _course_with_hidden_check()
+    graded = _graded(course, {hidden: "failed"})
+    report = gradescope.results(graded, course, "en")
+    validate(report)
     secret = next(check for check in course.checks if check.name == hidden)
     assert [t["name"] for t in report["tests"] if t["visibility"] == "after_published"] == [
         f"e01 · {secret.exercise}: {english_title(hidden, secret.exercise)}"]
-    assert report["score"] == sum(t["score"] for t in report["tests"])
-    assert report["stdout_visibility"] == "hidden"
+    shown = [t for t in report["tests"] if t["visibility"] == "visible"]
+    visible_max = sum(t["max_score"] for t in shown)
+    assert f"{visible_max}/{visible_max} points" in report["output"]   # all visible ones pass; the hidden one failed
+    assert f"/{visible_max + secret.points} " not in report["output"] and "published" in report["output"]
+    assert "score" not in report    # Gradescope adds up the tests, the hidden one's points unseen until published
 
 
 def test_results_speak_chinese():
@@ -168,19 +181,24 @@ def gradescope_root(traversable_tmp):
     return traversable_tmp
 
 
-def run_autograder(package: Path, root: Path, files: dict[str, bytes]) -> tuple[subprocess.CompletedProcess, dict]:
-    """Lay out ROOT as Gradescope does (source/, run_autograder, submission/, results/) and run it."""
+def run_autograder(package: Path, root: Path, files: dict[str, bytes], env: dict | None = None,
+                   weak_reason: str | None = None, mode: int = 0o755) -> tuple[subprocess.CompletedProcess, dict]:
+    """Lay out ROOT as Gradescope does (source/, run_autograder, submission/, results/) and run
+    it; `weak_reason` plays setup.sh finding that bubblewrap cannot run, `mode` is ROOT's."""
     root.mkdir(mode=0o755)
     with zipfile.ZipFile(package) as archive:
         archive.extractall(root / "source")
+    if weak_reason:
+        (root / "source" / gradescope.WEAK_SANDBOX).write_text(weak_reason)
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
     (root / "run_autograder").chmod(0o755)
     (root / "submission").mkdir()
     for name, data in files.items():
         (root / "submission" / name).write_bytes(data)
     (root / "results").mkdir()
+    root.chmod(mode)
     env = {**os.environ, "GRADESCOPE_ROOT": str(root), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-           "COLUMNS": "200"}
+           "COLUMNS": "200", **(env or {})}
     done = subprocess.run([str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True,
                           timeout=900)
     report = root / "results" / "results.json"
@@ -222,3 +240,53 @@ def test_run_autograder_scores_a_blank_and_a_hostile_submission_zero(package, gr
     assert done.returncode == 0, done.stdout + done.stderr
     validate(report)
     assert report["score"] == 0 and report["tests"] and all(t["status"] == "failed" for t in report["tests"])
+
+
+# -- every failure still writes results.json ----------------------------------------------
+def _fake_bwrap(folder: Path) -> dict:
+    """PATH with a bwrap that cannot make namespaces, as in a container without the rights."""
+    folder.mkdir()
+    (folder / "bwrap").write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n")
+    (folder / "bwrap").chmod(0o755)
+    return {"PATH": f"{folder}:{Path(sys.executable).parent}:{os.environ['PATH']}"}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="grade insists on bubblewrap and the user switch as root")
+def test_a_container_without_bubblewrap_gets_a_results_json_that_says_what_to_do(package, gradescope_root):
+    solution = (SOLUTIONS / f"{MODULE}.py").read_bytes()
+    done, report = run_autograder(package, gradescope_root / "no-bwrap", {f"{MODULE}.py": solution},
+                                  _fake_bwrap(gradescope_root / "bin"))
+    assert done.returncode != 0
+    validate(report)
+    assert report["score"] == 0 and "--weak-sandbox" in report["output"] and "bubblewrap" in report["output"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="setup.sh's fallback is for Gradescope's root")
+def test_the_fallback_setup_sh_records_grades_with_the_weak_sandbox_and_says_so(package, gradescope_root):
+    solution = (SOLUTIONS / f"{MODULE}.py").read_bytes()
+    done, report = run_autograder(package, gradescope_root / "weak", {f"{MODULE}.py": solution},
+                                  _fake_bwrap(gradescope_root / "bin"),
+                                  weak_reason="bubblewrap cannot run in this container: no namespaces")
+    assert done.returncode == 0, done.stdout + done.stderr
+    validate(report)
+    assert report["score"] == load_course().topic("e01").max_points
+    assert "Sandbox: weak, without bubblewrap (bubblewrap cannot run in this container" in report["output"]
+
+
+def test_an_autograder_folder_others_cannot_enter_is_opened_for_the_sandbox_user(package, gradescope_root):
+    solution = (SOLUTIONS / f"{MODULE}.py").read_bytes()
+    done, report = run_autograder(package, gradescope_root / "closed", {f"{MODULE}.py": solution}, mode=0o700)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert report["score"] == load_course().topic("e01").max_points
+
+
+def test_a_grader_that_cannot_start_still_leaves_a_results_json(package, gradescope_root):
+    broken = gradescope_root / "broken-bin"
+    broken.mkdir()
+    (broken / "python3").write_text("#!/bin/sh\nexit 3\n")   # setup.sh's venv went wrong, say
+    (broken / "python3").chmod(0o755)
+    done, report = run_autograder(package, gradescope_root / "no-python", {f"{MODULE}.py": b"x = 1\n"},
+                                  {"PATH": f"{broken}:{os.environ['PATH']}"})
+    assert done.returncode == 3
+    validate(report)
+    assert report["score"] == 0 and "could not start" in report["output"]

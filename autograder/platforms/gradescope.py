@@ -12,12 +12,17 @@ Gradescope unpacks it into /autograder/source and runs
 for each submission. That grades /autograder/submission with the batch grader
 (grading/batch.py: the same checks, sandbox and gradebook as `grade`) and turns the
 gradebook's record into /autograder/results/results.json in Gradescope's format
-(https://gradescope-autograders.readthedocs.io/en/latest/specs/).
+(https://gradescope-autograders.readthedocs.io/en/latest/specs/). Gradescope requires that
+file whatever happens, so every way the run can fail still writes one: score 0 and what the
+instructor should do. setup.sh tries bubblewrap when the image is built; where the container
+cannot run it, it records the fallback in source/WEAK_SANDBOX and every run grades with
+--weak-sandbox and says so in its results.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import stat
@@ -37,40 +42,67 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "gradescope"
 PACKAGE_FILES = ["autograder", "data", "course.toml", "pyproject.toml", "LICENSE"]
 SKIPPED = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".course-progress.json", ".course-backups"}
 STUDENT = "submission"   # the one student folder of a Gradescope run
+WEAK_SANDBOX = "WEAK_SANDBOX"   # in source/: setup.sh found that bubblewrap cannot run here (its reason inside)
+LOG_LINES = 12           # of the grader's output, quoted in a failure's results.json
 
 TEXT = Texts(graded=N_("Graded with seed {seed} in {seconds:.0f} s: {score}/{max_score} points."),
              notes=N_("Some files could not be read: {notes}"),
-             failed=N_("The autograder could not grade this submission; its log is in the autograder output."),
+             failed=N_("The autograder could not grade this submission, so it scores 0 until it is graded "
+                       "again; please tell your instructor."),
+             instructor=N_("For the instructor: the end of the grader's output follows; the whole of it is in "
+                           "the autograder output. If bubblewrap cannot run in this container, build the "
+                           "package with --weak-sandbox (setup.sh falls back by itself when its test fails)."),
+             visible=N_("Graded with seed {seed} in {seconds:.0f} s: {score}/{max_score} points on the checks "
+                        "shown now; more checks are shown once grades are published."),
+             full_sandbox=N_("Sandbox: bubblewrap and a fresh unprivileged user for this submission."),
+             weak_sandbox=N_("Sandbox: weak, without bubblewrap ({reason})."),
              wrote=N_("wrote {target}: {score} points"))
 
 
 # -- results.json ------------------------------------------------------------------------
-def results(graded: Graded, course: Course, lang: str = "en") -> dict:
+def results(graded: Graded, course: Course, lang: str = "en", seconds: float | None = None,
+            weak_reason: str | None = None) -> dict:
     """One submission's gradebook record in Gradescope's results format: one test per check,
-    numbered topic.exercise (e01's second exercise is 1.2); hidden checks are shown only
-    once grades are published."""
-    number = {(topic.id, exercise.name): f"{t}.{e}" for t, topic in enumerate(course.topics, 1)
-              for e, exercise in enumerate(topic.exercises, 1)}
+    numbered topic.exercise.check (the second check of e01's second exercise is 1.2.2);
+    hidden checks, their points included, are shown only once grades are published.
+    `seconds` is the whole run's time; `weak_reason` why it graded without bubblewrap."""
+    number = {check.id: f"{t}.{e}.{c}" for t, topic in enumerate(course.topics, 1)
+              for e, exercise in enumerate(topic.exercises, 1) for c, check in enumerate(exercise.checks, 1)}
     order = {check.id: index for index, check in enumerate(course.checks)}
     tests = []
     for result in sorted(graded.results, key=lambda r: (order.get(r["check_id"], len(order)), r["check_id"])):
         check = _check(course, result)
         hidden = check is not None and check.hidden
         test = {"name": f"{result['topic']} · {result['exercise']}: {check_title(result['name'], result['exercise'], lang)}",
-                "number": number.get((result["topic"], result["exercise"]), result["topic"]),
+                "number": number.get(result["check_id"], result["check_id"]),
                 "score": result["points"], "max_score": result["max_points"],
                 "status": "passed" if result["status"] == "passed" else "failed",
                 "output": _output(result, check, lang), "output_format": "text",
                 "tags": [result["topic"], result["exercise"], result["status"]] + (["hidden"] if hidden else []),
                 "visibility": "after_published" if hidden else "visible"}
         tests.append(test)
-    score = sum(r["points"] for r in graded.results)
-    summary = TEXT[lang]["graded"].format(seed=graded.seed, seconds=graded.duration_s, score=score,
-                                          max_score=sum(r["max_points"] for r in graded.results))
+    seconds = graded.duration_s if seconds is None else seconds
+    shown = [test for test in tests if test["visibility"] == "visible"]
+    counts = {"seed": graded.seed, "seconds": seconds, "score": sum(t["score"] for t in shown),
+              "max_score": sum(t["max_score"] for t in shown)}
+    summary = TEXT[lang]["graded" if len(shown) == len(tests) else "visible"].format(**counts)
+    summary += "\n" + (TEXT[lang]["weak_sandbox"].format(reason=weak_reason) if weak_reason
+                       else TEXT[lang]["full_sandbox"])
     if graded.notes:
         summary += "\n" + TEXT[lang]["notes"].format(notes=graded.notes)
-    return {"score": score, "execution_time": round(graded.duration_s, 1), "output": summary,
-            "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+    report = {"execution_time": round(seconds, 1), "output": summary, "output_format": "text",
+              "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+    if len(shown) == len(tests):   # else Gradescope adds up the tests, hiding the hidden ones' points
+        report = {"score": counts["score"], **report}
+    return report
+
+
+def failure(lang: str, log: str, seconds: float) -> dict:
+    """results.json when nothing could be graded: score 0, and what the instructor should do."""
+    tail = "\n".join(line for line in log.strip().splitlines()[-LOG_LINES:])
+    return {"score": 0, "execution_time": round(seconds, 1), "output_format": "text", "visibility": "visible",
+            "stdout_visibility": "hidden", "tests": [],
+            "output": f"{TEXT[lang]['failed']}\n\n{TEXT[lang]['instructor']}\n\n{tail}"}
 
 
 def _check(course: Course, result: dict):
@@ -134,19 +166,45 @@ def _add_text(archive: zipfile.ZipFile, name: str, text: str, mode: int) -> None
 
 # -- run_autograder ----------------------------------------------------------------------
 def run(root: Path, topics: list[str] | None = None, lang: str = "en", weak_sandbox: bool = False) -> int:
-    """Grade ROOT/submission through `grade` and write ROOT/results/results.json."""
+    """Grade ROOT/submission through `grade` and write ROOT/results/results.json, also when
+    grading fails (exit 1 then, with a results.json that says why)."""
     from rich.console import Console
 
+    started = time.monotonic()
+    console = Console(file=sys.stdout, highlight=False, width=120, record=True)
+    weak_reason = _weak_sandbox_reason(root) if not weak_sandbox else "--weak-sandbox"
+    try:
+        report = _grade(root, topics, lang, weak_reason, console, started)
+    except Exception as error:   # noqa: BLE001 - whatever broke, Gradescope still gets a results.json
+        console.print(f"{type(error).__name__}: {error}")
+        report = None
+    if report is None:
+        console.print(TEXT[lang]["failed"])
+        report = failure(lang, console.export_text(), time.monotonic() - started)
+    _write_results(root, report)
+    console.print(TEXT[lang]["wrote"].format(target=root / "results" / "results.json", score=report.get("score", sum(t["score"] for t in report["tests"]))))
+    return 0 if report["tests"] else 1
+
+
+def _weak_sandbox_reason(root: Path) -> str | None:
+    marker = root / "source" / WEAK_SANDBOX
+    if not marker.is_file() or marker.is_symlink():
+        return None
+    return marker.read_text(encoding="utf-8", errors="replace").strip()[:300] or "setup.sh"
+
+
+def _grade(root: Path, topics, lang: str, weak_reason: str | None, console, started: float) -> dict | None:
     from autograder.grading.batch import Options, grade
 
-    console = Console(file=sys.stdout, highlight=False, width=120)
+    # The sandbox user passes through ROOT to its scratch folder, whatever mode Gradescope gave it.
+    os.chmod(root, os.stat(root).st_mode | stat.S_IXOTH)
     work = root / "grading"                      # the grader's own folder, never the submission's
     shutil.rmtree(work, ignore_errors=True)
     (work / "submissions").mkdir(parents=True)
     work.chmod(0o711)   # the sandbox user passes through to its scratch; it cannot list
     (work / "submissions" / STUDENT).symlink_to((root / "submission").resolve(), target_is_directory=True)
     options = Options(submissions=work / "submissions", out=work / "out", jobs=1, topics=topics, lang=lang,
-                      bwrap=not weak_sandbox)
+                      bwrap=weak_reason is None, weak_sandbox=weak_reason is not None)
     code = grade(options, console)
     book = Gradebook(f"sqlite:///{(work / 'out' / 'gradebook.db').resolve()}")
     try:
@@ -154,15 +212,17 @@ def run(root: Path, topics: list[str] | None = None, lang: str = "en", weak_sand
     finally:
         book.close()
     if code != 0 or not graded:
-        console.print(TEXT[lang]["failed"])
-        return 1
-    course = load_course()
-    report = results(graded[0], course, lang)
-    target = root / "results" / "results.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
-    console.print(TEXT[lang]["wrote"].format(target=target, score=report["score"]))
-    return 0
+        return None
+    return results(graded[0], load_course(), lang, time.monotonic() - started, weak_reason)
+
+
+def _write_results(root: Path, report: dict) -> None:
+    """results/results.json, replaced whole (a file the submission planted there is not followed)."""
+    folder = root / "results"
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".results.{os.getpid()}.json"
+    partial.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(partial, folder / "results.json")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,5 +23,14 @@ apt-get install -y -qq "$python-venv" || apt-get install -y -qq python3-venv
 /autograder/venv/bin/python -m pip install --quiet --upgrade pip
 /autograder/venv/bin/python -m pip install --quiet -e /autograder/source
 chmod -R o+rX /autograder/venv /autograder/source
+# The sandbox user passes through /autograder to its scratch folder (it lists nothing there).
+chmod o+x /autograder
+# Can bubblewrap make its namespaces in this container? If not, every run grades with
+# --weak-sandbox and its results.json says so (the reason is kept in source/WEAK_SANDBOX).
+rm -f /autograder/source/WEAK_SANDBOX
+if ! why=$(bwrap --unshare-all --die-with-parent --ro-bind / / --proc /proc --dev /dev true 2>&1); then
+  echo "bubblewrap cannot run in this container: ${why:-no reason given}" | head -c 300 > /autograder/source/WEAK_SANDBOX
+  echo "WARNING: $(cat /autograder/source/WEAK_SANDBOX); grading falls back to --weak-sandbox" >&2
+fi
 # Hidden checks: readable by the grader (root) only, as `make grading-setup` does.
 if [ -d /autograder/source/autograder/checks/hidden ]; then chmod -R o-rwx /autograder/source/autograder/checks/hidden; fi
