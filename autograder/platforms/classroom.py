@@ -25,6 +25,7 @@ import tomllib
 from pathlib import Path
 
 from autograder.course import Course, Topic, load_course
+from autograder.i18n import _
 
 WORKFLOW = Path(".github") / "workflows" / "classroom.yml"
 PYTHON_VERSION = "3.11"
@@ -155,7 +156,7 @@ def runner_result(topic: Topic, run: dict | None) -> dict:
     if run is None:
         return {"version": 1, "status": "error", "max_score": topic.max_points,
                 "tests": [{"name": topic.id, "status": "error", "score": 0,
-                           "message": "the check step wrote no results: see its log"}]}
+                           "message": _("the check step wrote no results: see its log")}]}
     by_id = {entry.get("id"): entry for entry in run.get("checks", []) if isinstance(entry, dict)}
     tests = []
     for check in topic.checks:
@@ -165,7 +166,7 @@ def runner_result(topic: Topic, run: dict | None) -> dict:
         tests.append({"name": f"{check.exercise}: {check.name.removeprefix('test_').replace('_', ' ')}",
                       "status": REPORTER_STATUS.get(status, "error"),
                       "score": max(0, min(points, check.points)),
-                      "message": _clip(str(entry.get("message", ""))) if entry else "not run",
+                      "message": _clip(str(entry.get("message", ""))) if entry else _("not run"),
                       "line_no": 0, "execution_time": f"{float(entry.get('duration_s', 0)) if entry else 0:.2f}s"})
     statuses = {test["status"] for test in tests}
     status = "error" if "error" in statuses else "fail" if "fail" in statuses else "pass"

@@ -30,6 +30,7 @@ import tempfile
 from pathlib import Path
 
 from autograder.course import Course, Topic, load_course
+from autograder.i18n import _
 from autograder.platforms.classroom import graded_topics
 
 ENTRY_POINT = Path("classroom50") / "autograder.py"
@@ -67,7 +68,7 @@ def tests_of(topics: list[Topic], run: dict) -> list[dict]:
         for check in topic.checks:
             entry = by_id.get(check.id) or {}
             passed = entry.get("status") == "passed"
-            message = str(entry.get("message", "not run" if not entry else ""))
+            message = str(entry.get("message", "")) if entry else _("not run")
             tests.append({"test-name": f"{topic.id} {check.exercise}: {check.name.removeprefix('test_').replace('_', ' ')}",
                           "passed": passed, "score": min(int(entry.get("points", 0)), check.points) if passed else 0,
                           "max-score": check.points, "status": entry.get("status", "error"),
@@ -129,7 +130,7 @@ def main() -> int:
     folder = Path.cwd()
     result = grade_checkout(folder)
     if result is None:
-        print("autograder: the checks did not run to the end (see the log above)", file=sys.stderr)
+        print(_("autograder: the checks did not run to the end (see the log above)"), file=sys.stderr)
         return 1
     (folder / "result.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (folder / "release-body.md").write_text(release_body(result), encoding="utf-8")
