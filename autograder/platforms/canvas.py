@@ -15,8 +15,11 @@ after them with their folder name as Student and no ID, never dropped.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 from pathlib import Path
+
+from autograder.grading import spreadsheet
 
 IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]  # Canvas's own text: its column names
 FOLDER = "folder"
@@ -63,8 +66,9 @@ def write_canvas(class_, topics, path: Path, roster: dict[str, dict[str, str]] |
                                for topic in topics if any(r["topic"] == topic.id for r in graded.results)}
               for graded in class_}
     unknown = [student for student in scores if student not in roster]
-    with open(path, "w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
+    with (contextlib.nullcontext(path) if hasattr(path, "write") else open(path, "w", newline="", encoding="utf-8")) \
+            as file:  # a file already open: a trial write in memory (outputs.write_all)
+        writer = spreadsheet.writer(file)
         writer.writerow(IDENTITY + [column(topic) for topic in topics])
         writer.writerow(["Points Possible", "", "", "", ""] + [topic.max_points for topic in topics])
         rows = [(identity, scores.get(folder, {})) for folder, identity in roster.items()]
