@@ -38,12 +38,12 @@ OLD_BASE, OLD_PER_BATCH = 100000, 4096
 
 
 def _squat(uid: int) -> subprocess.Popen:
-    """A process of someone else's running as `uid` (bounded: it sleeps 300 s)."""
+    """A process of someone else's running as `uid` (bounded: it sleeps 30 min, and the test kills it)."""
     def become():
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
-    return subprocess.Popen(["sleep", "300"], preexec_fn=become, start_new_session=True)
+    return subprocess.Popen(["sleep", "1800"], preexec_fn=become, start_new_session=True)
 
 
 def _small_disk(size: str) -> Path:
@@ -76,7 +76,7 @@ def graded():
     launcher = ("import os, subprocess, sys\n"
                 f"base = {OLD_BASE} + {OLD_PER_BATCH} * (os.getpid() % 1024)\n"
                 "def become(uid):\n    return lambda: (os.setgroups([]), os.setgid(uid), os.setuid(uid))\n"
-                "kids = [subprocess.Popen(['sleep', '300'], preexec_fn=become(base + n), start_new_session=True)"
+                "kids = [subprocess.Popen(['sleep', '1800'], preexec_fn=become(base + n), start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)"
                 " for n in range(0, 12)]\n"
                 "print('squatted', base, flush=True)\n"
                 "os.execv(sys.executable, [sys.executable, '-m', 'autograder', *sys.argv[1:]])\n")
@@ -191,3 +191,55 @@ def test_no_worker_can_create_a_namespace():
             os._exit(0 if libc.unshare(0x10000000) == 0 else 1)
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == (1 if install else 0)
+
+
+@pytest.mark.parametrize("warm", [True, False], ids=["warm", "cold"])
+def test_a_clean_worker_starts_after_the_submission_ended_under_its_own_uid_on_a_read_only_copy(
+        warm, traversable_tmp, monkeypatch):
+    """A submission that leaves a process running (linger.py), then a clean probe: when the
+    clean worker is made, no process of the submission's uid is left, and the worker gets
+    a uid of its own and a root-owned copy of the scratch folder in the folder's place."""
+    if not (AS_ROOT and sandbox.bwrap_works(sandbox.Policy.for_grading(0).uid)):
+        pytest.skip("the clean worker's uid and view need root and bubblewrap")
+    from autograder.engine.client import Submission
+    from autograder.engine.containment import kill_uid, processes_of
+    from autograder.engine.warm import Zygote
+    from autograder.outcomes import CheckOutcome
+
+    monkeypatch.setattr(tempfile, "tempdir", str(traversable_tmp))
+    policy = sandbox.Policy.for_grading(21 + warm, memory_bytes=3 * sandbox.GiB)
+    folder = traversable_tmp / "linger"
+    folder.mkdir()
+    (folder / f"{MODULE}.py").write_bytes((SOLUTIONS / f"{MODULE}.py").read_bytes() + b"\n\n"
+                                          + (RUN_LEVEL / "linger.py").read_bytes())
+    topic = load_course().topic("e01")
+    zygote = Zygote(preload=[topic.probe_module], environment=policy) if warm else None
+    seen = []
+    submission = Submission(folder, policy=policy, worker_factory=zygote.workers(policy) if warm else None)
+    make = submission._make_worker
+
+    def watched(home, files, chosen=None):
+        seen.append({"policy": chosen or policy, "running": processes_of(policy.uid), "clean": files is None})
+        return make(home, files) if chosen is None else make(home, files, chosen)
+
+    submission._make_worker = watched
+    try:
+        submission.begin_check(120)
+        submission.probe(topic, "describe", t=[[1.0, 2.0]])
+        assert processes_of(policy.uid), "the attack left nothing running: it proves nothing"
+        try:
+            submission.probe(topic, "describe", with_submission=False, fresh=True, t=[[1.0, 2.0]])
+        except CheckOutcome:
+            pass  # a probe of the submission run without it: what matters is who ran it, and where
+        clean = next(entry for entry in seen if entry["clean"])
+        assert clean["running"] == [], "the submission's processes were still running"
+        assert clean["policy"].uid not in (policy.uid, None)
+        view = Path(clean["policy"].clean_view)
+        assert view.stat().st_uid == 0 and view.stat().st_mode & 0o777 == 0o755
+        copied = view / "submission" / f"{MODULE}.py"
+        assert copied.stat().st_uid == 0 and copied.stat().st_mode & 0o777 == 0o644
+    finally:
+        submission.close()
+        if zygote is not None:
+            zygote.close()
+        kill_uid(policy.uid)

@@ -331,8 +331,10 @@ class Submission:
         in its place (snapshot.py)."""
         if not sandbox.switches_user(self.policy):
             return self.policy
-        self.stop()
-        self._worker = None  # the next probe of the submission gets a fresh worker
+        if self._worker is not None:  # the next probe of the submission gets a fresh worker
+            self._worker.kill()
+            self._worker.close()
+            self._worker = None
         from autograder.engine.containment import kill_uid
         kill_uid(self.policy.uid)
         if not sandbox.decide(self.policy)["bwrap"] or self.policy.clean_uid is None:

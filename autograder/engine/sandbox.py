@@ -46,7 +46,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from autograder import COURSE_ROOT
-from autograder.engine import uids
+from autograder.engine import seccomp, uids
 from autograder.i18n import LANGUAGE_VARIABLE
 
 ENV_VAR = "AUTOGRADER_SANDBOX"
@@ -318,6 +318,10 @@ def describe(policy: Policy) -> dict[str, str]:
     from autograder.engine.containment import Containment
 
     layers["per-submission bounds"] = ("on: " if user else "off: ") + Containment.mechanism(user)
+    layers["scratch storage"] = ("on: a tmpfs of its own per submission, bounded in bytes and files" if user
+                                 else "off: without root, writes are bounded per file only")
+    layers["no new namespaces"] = ("on: a seccomp filter in every worker refuses namespaces and mounts"
+                                   if seccomp.available() else "off: no filter for this machine's architecture")
     if not policy.isolate_network:
         layers["no network"] = "off: not asked"
     elif bwrap:
