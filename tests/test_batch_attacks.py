@@ -225,10 +225,10 @@ def test_a_clean_worker_starts_after_the_submission_ended_under_its_own_uid_on_a
     submission._make_worker = watched
     try:
         submission.begin_check(120)
-        submission.probe(topic, "describe", t=[[1.0, 2.0]])
+        submission.probe(topic, "describe", value=[[1.0, 2.0]], dtype="float32")
         assert processes_of(policy.uid), "the attack left nothing running: it proves nothing"
         try:
-            submission.probe(topic, "describe", with_submission=False, fresh=True, t=[[1.0, 2.0]])
+            submission.probe(topic, "describe", with_submission=False, fresh=True, value=[[1.0, 2.0]], dtype="float32")
         except CheckOutcome:
             pass  # a probe of the submission run without it: what matters is who ran it, and where
         clean = next(entry for entry in seen if entry["clean"])
