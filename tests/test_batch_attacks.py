@@ -243,3 +243,28 @@ def test_a_clean_worker_starts_after_the_submission_ended_under_its_own_uid_on_a
         if zygote is not None:
             zygote.close()
         kill_uid(policy.uid)
+
+
+def test_an_error_of_the_grader_itself_is_no_grade_and_is_graded_again(tmp_path):
+    """A check that failed on the trusted side (its report lists it in internal_errors):
+    the submission is marked, not graded, and named at the end of the run."""
+    from autograder.grading import batch as batch_module
+    from autograder.grading.executor import Outcome
+
+    options = batch_module.Options(submissions=tmp_path / "subs", out=tmp_path / "out", topics=["e01"],
+                                   weak_sandbox=True)
+    (tmp_path / "subs").mkdir()
+    grader = batch_module.Batch(options)
+    run = grader.book.start_run(1, ["e01"], 1, {})
+    checks = [{"id": c.id, "status": "passed" if index else "error", "duration_s": 0.1,
+               "message": "" if index else "internal error in the check: OSError: [Errno 28] No space left on device"}
+              for index, c in enumerate(grader.checks)]
+    report = {"checks": checks, "internal_errors": [grader.checks[0].id]}
+    found = batch_module.Found("unlucky", grader.out, "hash-unlucky")
+    job = batch_module._Job(found=found, unreadable={}, topics=["e01"], missing={"e01"})
+    grader._finish(job, run, Outcome(report=report, timed_out=False, duration_s=1.0))
+    assert grader.failed == ["unlucky"]
+    assert grader.book.graded_checks("unlucky", "hash-unlucky") == set(), "it was recorded as a grade"
+    (row,) = grader.book.graded()
+    assert "graded again" in row.notes and "No space left" in row.notes
+    grader.book.close()
