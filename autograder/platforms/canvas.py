@@ -11,7 +11,8 @@ The roster maps student folder names to Canvas: a CSV with a `folder` column and
 Canvas's identity columns; the simplest is Canvas's own gradebook export with a `folder`
 column added. Its students come first, in its order (with empty cells where nothing was
 graded, which Canvas leaves untouched); graded folders the roster does not know are listed
-after them with their folder name as Student and no ID, never dropped.
+after them with their folder name as Student and no ID, never dropped. No cell can become
+a spreadsheet formula (grading/spreadsheet.py).
 """
 from __future__ import annotations
 
