@@ -81,7 +81,7 @@ def discover(root: Path, only: list[str] | None = None) -> list[Found]:
     kept with its `problem`, so that the run reports it and goes on with the others."""
     found = []
     for entry in sorted(os.scandir(os.fsencode(root)), key=lambda entry: entry.name):
-        if entry.name.startswith(b".") or not entry.is_dir(follow_symlinks=False):
+        if entry.name.startswith(b".") or not entry.is_dir():  # a link to a folder too (Gradescope makes one)
             continue
         student, folder = safe_name(entry.name), Path(os.fsdecode(entry.path))
         if only is not None and student not in only and folder.name not in only:
