@@ -6,7 +6,10 @@ Each layer is applied where the machine allows it, and `describe()` says which a
 - user:     when the grader runs as root, the worker switches to an unprivileged uid that
             owns nothing but its home folder; a fresh uid per submission, so nothing of one
             submission can reach the next (engine/containment.py kills every process of it
-            when the submission ends);
+            when the submission ends), from a block of uids this process reserved on the
+            host, checked unused (engine/uids.py); its clean workers get a uid of their own;
+- storage:  the submission's scratch folder is a bounded tmpfs of its own (engine/storage.py);
+- namespaces: a seccomp filter in every worker refuses new namespaces and mounts (engine/seccomp.py);
 - bounds:   per submission, where the kernel offers them: cgroup memory and pids limits,
             and cgroup v2 `cgroup.kill` (containment.py); `describe()` says which;
 - limits:   RLIMIT_CPU, RLIMIT_AS, RLIMIT_FSIZE and RLIMIT_NPROC (which counts threads and
