@@ -21,7 +21,7 @@ from pathlib import Path
 
 from autograder import COURSE_ROOT
 from autograder.course import load_course
-from autograder.engine import sandbox
+from autograder.engine import sandbox, storage, uids
 from autograder.i18n import LANGUAGES, _, locale_language, set_language
 from autograder.selfstudy.lookup import find_topics
 
@@ -106,7 +106,7 @@ def cmd_grade(args) -> int:
                          submission_timeout=args.submission_timeout, sandbox=not args.no_sandbox,
                          bwrap=not args.no_bwrap, weak_sandbox=args.weak_sandbox or args.no_bwrap,
                          memory_gb=args.memory_gb, cpu_seconds=args.cpu_seconds, lang=args.lang, roster=roster,
-                         cluster=args.cluster, warm=args.workers == "warm"))
+                         cluster=args.cluster, warm=args.workers == "warm", uids=args.uids, disk_mb=args.disk_mb))
 
 
 def _cluster_address(text: str) -> str:
@@ -192,6 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--memory-gb", type=float, help=_("address-space limit of a worker in GiB (default {gib})",
                                                          gib=f"{sandbox.Policy.memory_bytes / sandbox.GiB:g}"))
     grade.add_argument("--cpu-seconds", type=int, help=_("CPU-time limit of a worker (default 1800)"))
+    grade.add_argument("--disk-mb", type=int, help=_("scratch storage of a submission in MiB (default {mib})",
+                                                     mib=storage.DISK_BYTES >> 20))
+    grade.add_argument("--uids", metavar="FIRST-LAST",
+                       help=_("uids for the sandbox, checked unused and reserved (default {range})",
+                              range=uids.DEFAULT_RANGE))
     grade.add_argument("--no-sandbox", action="store_true", help=_("only limits and timeouts (trusted code)"))
     grade.add_argument("--no-bwrap", action="store_true",
                        help=_("every other layer, without bubblewrap even where it works (implies --weak-sandbox)"))

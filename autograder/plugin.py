@@ -24,11 +24,11 @@ import pytest
 
 from autograder import COURSE_ROOT
 from autograder.course import Topic, load_course
-from autograder.engine import sandbox, verdict
+from autograder.engine import sandbox, storage, verdict
 from autograder.engine.client import Submission
 from autograder.engine.interface import ProbedSubmission
 from autograder.i18n import _
-from autograder.outcomes import CheckOutcome
+from autograder.outcomes import CheckOutcome, SubmissionError
 
 _CHECK_KEY = pytest.StashKey()
 _TOPIC_KEY = pytest.StashKey()
@@ -137,8 +137,14 @@ def scratch_dir(request, submission):
     if scratch is None:
         yield request.getfixturevalue("tmp_path")  # asked for only here: pytest's folders stay out of other runs
         return
-    path = Path(tempfile.mkdtemp(prefix="check-", dir=scratch))
-    sandbox.hand_over(getattr(submission, "policy", sandbox.Policy()), path)
+    policy = getattr(submission, "policy", sandbox.Policy())
+    try:
+        path = Path(tempfile.mkdtemp(prefix="check-", dir=scratch))
+    except OSError:  # the submission filled its bounded storage: its failure, named by the bound
+        if storage.exhausted(scratch, policy.disk):
+            raise SubmissionError(storage.message(policy.disk)) from None
+        raise
+    sandbox.hand_over(policy, path)
     yield path
     shutil.rmtree(path, ignore_errors=True)
 
@@ -156,6 +162,7 @@ def pytest_runtest_makereport(item, call):
         error = call.excinfo.value if call.excinfo is not None else None
         report.course_check = check_of(item)
         report.course_status, report.course_message = verdict.ending(error)
+        report.course_internal = verdict.is_internal(error)  # the check's own failure: no grade (grade retries)
         if isinstance(error, CheckOutcome):
             report.longrepr = f"[{error.status}] {error.message}"
     return report

@@ -36,6 +36,7 @@ class RunResult:
     seed: int | None
     checks: list[CheckResult] = field(default_factory=list)
     duration_s: float = 0.0
+    internal_errors: list[str] = field(default_factory=list)  # ids of checks that failed on the trusted side
 
     @property
     def score(self) -> int:
@@ -50,8 +51,11 @@ class RunResult:
         return bool(self.checks) and all(result.status == "passed" for result in self.checks)
 
     def as_json(self) -> dict:
-        return {"submission": self.submission, "seed": self.seed, "score": self.score,
-                "max_score": self.max_score, "checks": [asdict(result) for result in self.checks]}
+        report = {"submission": self.submission, "seed": self.seed, "score": self.score,
+                  "max_score": self.max_score, "checks": [asdict(result) for result in self.checks]}
+        if self.internal_errors:  # `grade` records no grade then, and tries again next run
+            report["internal_errors"] = self.internal_errors
+        return report
 
 
 class _Collector:
@@ -60,6 +64,7 @@ class _Collector:
     def __init__(self, only: list[str] | None = None):
         self.only = set(only) if only else None
         self.results: dict[str, CheckResult] = {}
+        self.internal: list[str] = []
         self.seed: int | None = None
         self.collection_errors: list[str] = []
 
@@ -83,6 +88,8 @@ class _Collector:
         if status is None:
             return
         check: Check = report.course_check
+        if getattr(report, "course_internal", False):
+            self.internal.append(check.id)
         self.results[report.nodeid] = CheckResult(
             id=check.id, topic=check.topic, exercise=check.exercise, name=check.name, status=status,
             points=check.points if status == "passed" else 0, max_points=check.points,
@@ -150,5 +157,6 @@ def run_checks(folder: Path | None, topics: list[Topic], *, submission: ProbedSu
         raise RuntimeError("the checks could not be collected:\n" + "\n".join(collector.collection_errors))
     result.checks = in_course_order(collector.results.values())
     result.seed = collector.seed
+    result.internal_errors = collector.internal
     result.duration_s = round(time.monotonic() - started, 3)
     return result

@@ -21,7 +21,7 @@ import pytest
 
 from autograder import COURSE_ROOT
 from autograder.course import load_course
-from autograder.engine import boundary, protocol, sandbox
+from autograder.engine import boundary, protocol, sandbox, uids
 from autograder.grading import batch as batch_module
 from autograder.grading import executor as executor_module
 from autograder.grading.executor import Outcome
@@ -292,7 +292,7 @@ def test_ending_a_submission_kills_a_setsid_grandchild_of_its_uid():
         pytest.skip("switching to a sandbox uid needs root")
     from autograder.engine.containment import Containment, processes_of
 
-    uid = sandbox.BASE_UID + sandbox.UIDS_PER_BATCH * 1023 + 4000 + os.getpid() % 90
+    uid = uids.reserved().first + 60000 + os.getpid() % 90  # of this process's block: nobody else's
     box = Containment.create(f"{os.getpid()}-test", uid, 1 << 30, 64)
     try:
         _escaped_grandchild(uid)
@@ -311,7 +311,7 @@ def test_a_cgroup_left_by_a_batch_killed_with_minus_9_is_ended_by_the_next_run()
     if not _parents():
         pytest.skip("no cgroup hierarchy is writable here")
     dead = next(pid for pid in range(4_000_000, 4_100_000) if not Path(f"/proc/{pid}").exists())
-    uid = sandbox.BASE_UID + sandbox.UIDS_PER_BATCH * 1023 + 4095 - os.getpid() % 90
+    uid = uids.reserved().first + 60200 + os.getpid() % 90
     box = Containment.create(f"{dead}-1", None, 1 << 30, 64)  # no uid: only the cgroup can end it
     key, folder = next(iter(box.cgroups.items()))
     try:

@@ -184,7 +184,7 @@ def test_no_process_of_a_sandbox_user_survives_the_batch(graded_class):
     if not _layer_on("unprivileged user"):
         pytest.skip(f"unprivileged user layer: {LAYERS['unprivileged user']}")
     first = int(graded_class["output"].split("on: uid ", 1)[1].split()[0])  # from the batch's sandbox report
-    uids = range(first, first + graded_class["submission_count"] + 1)  # a fresh uid per submission
+    uids = range(first, first + 2 * (graded_class["submission_count"] + 1))  # two per submission
     # A killed process can take a moment to leave /proc (a zombie until it is reaped), so
     # "survives" means: still running a few seconds after the batch ended (setsid_escape's
     # grandchild would live 90 s).

@@ -9,6 +9,7 @@ probe it was running, with a message saying so; the next probe gets a fresh work
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import select
@@ -21,7 +22,7 @@ import time
 from pathlib import Path
 
 from autograder import COURSE_ROOT
-from autograder.engine import boundary, protocol, sandbox, verdict
+from autograder.engine import boundary, protocol, sandbox, snapshot, storage, verdict
 from autograder.engine.interface import ProbeTarget
 from autograder.i18n import _
 from autograder.outcomes import CheckOutcome, SubmissionError, SubmissionTimeout
@@ -145,7 +146,8 @@ class WorkerPipes:
         if bounds:
             how += _(" after it reached {bounds}", bounds=bounds)
         tail = self.output_tail()
-        return _("the process running your code {how}", how=how) + (_("; its last output:\n{tail}", tail=tail) if tail else "")
+        full = "\n" + storage.message(self.policy.disk) if storage.exhausted(self.home.parent, self.policy.disk) else ""
+        return _("the process running your code {how}", how=how) + (_("; its last output:\n{tail}", tail=tail) if tail else "") + full
 
     def output_tail(self, limit: int = 600) -> str:
         """The end of what the worker printed, cleaned (read from our own descriptor)."""
@@ -171,7 +173,7 @@ class Worker(WorkerPipes):
                    "--exchange", str(self.exchange), "--requests", str(req_read), "--responses", str(resp_write)]
         if submission is not None:
             command += ["--submission", str(submission)]
-        command = sandbox.wrap(self.policy, command, scratch=home.parent)
+        command = sandbox.wrap(self.policy, command, scratch=home.parent, home=home)
         self.process = subprocess.Popen(
             command, cwd=submission or home, env=_worker_environment(self.policy, home),
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT, pass_fds=(req_read, resp_write),
@@ -236,7 +238,8 @@ class Submission:
 
     def __init__(self, folder: Path, timeout_scale: float = 1.0, worker_factory=None,
                  policy: sandbox.Policy = sandbox.Policy()):
-        """`worker_factory(home, submission_files_or_None)` makes a worker; anything with
+        """`worker_factory(home, submission_files_or_None, policy=None)` makes a worker (under
+        `policy` when given: a clean worker's); anything with
         Worker's methods will do (a warm, forked worker: `Zygote.workers(policy)`); by
         default a cold `Worker` under `policy` (the sandbox its runner chose)."""
         self.policy = policy
@@ -245,8 +248,9 @@ class Submission:
         self.timeout_scale = timeout_scale
         self.scratch = make_scratch()
         self.files = copy_submission(self.folder, self.scratch)
-        self._make_worker = worker_factory or (lambda home, files: Worker(home, files, policy))
+        self._make_worker = worker_factory or (lambda home, files, chosen=None: Worker(home, files, chosen or policy))
         self._workers = itertools.count()
+        self._views = itertools.count()
         self._worker: Worker | None = None
         self._broken_modules: dict[str, CheckOutcome] = {}
         self._deadline = time.monotonic() + DEFAULT_CHECK_SECONDS
@@ -275,29 +279,69 @@ class Submission:
         module = target.module
         if with_submission and module in self._broken_modules:
             raise self._broken_modules[module]
-        worker = self._fresh_worker(with_submission) if fresh else self._shared_worker()
+        with self._within_bound():
+            worker = self._fresh_worker(with_submission) if fresh else self._shared_worker()
         try:
             self._wait_ready(worker)
             if with_submission and module not in worker.imported:
                 self._import(worker, module)
-            request_id, folder = worker.new_request_folder()
-            request = {"op": "probe", "module": module, "probes": target.probe_module, "probe": name,
-                       "with_submission": with_submission, "inputs": protocol.encode(inputs, folder)}
+            with self._within_bound():  # the inputs go to the submission's storage, which it may have filled
+                request_id, folder = worker.new_request_folder()
+                request = {"op": "probe", "module": module, "probes": target.probe_module, "probe": name,
+                           "with_submission": with_submission, "inputs": protocol.encode(inputs, folder)}
             response = self._call(worker, request, request_id, f"`{name}`")
             try:
-                return self._outcome(response, folder.parent / "out")
+                return self._outcome(response, folder.parent / "out", self._storage_note())
             finally:
                 shutil.rmtree(folder.parent, ignore_errors=True)  # fd-based: links are removed, not followed
         finally:
             if fresh:
                 worker.close()
 
+    @contextlib.contextmanager
+    def _within_bound(self):
+        """Our writes into the submission's scratch storage: one that fails because the
+        submission filled it is the submission's failure, named by its bound."""
+        try:
+            yield
+        except OSError:
+            if storage.exhausted(self.scratch, self.policy.disk):
+                raise SubmissionError(storage.message(self.policy.disk)) from None
+            raise
+
+    def _storage_note(self) -> str:
+        return "\n" + storage.message(self.policy.disk) if storage.exhausted(self.scratch, self.policy.disk) else ""
+
     def _shared_worker(self) -> Worker:
         self.start()
         return self._worker
 
     def _fresh_worker(self, with_submission: bool) -> Worker:
-        return self._make_worker(self.scratch / f"worker{next(self._workers)}", self.files if with_submission else None)
+        home = self.scratch / f"worker{next(self._workers)}"
+        if with_submission:
+            return self._make_worker(home, self.files)
+        policy = self._clean_policy(home)
+        return self._make_worker(home, None) if policy is self.policy else self._make_worker(home, None, policy)
+
+    def _clean_policy(self, home: Path) -> sandbox.Policy:
+        """The policy of a clean worker (one that reads what the submission left, never its
+        code). Under `grade` (a uid switch): every process of the submission ends first, so
+        nothing of it runs or writes while the clean worker reads; with bubblewrap's view,
+        the clean worker gets a uid of its own and a read-only copy of the scratch folder
+        in its place (snapshot.py)."""
+        if not sandbox.switches_user(self.policy):
+            return self.policy
+        if self._worker is not None:  # the next probe of the submission gets a fresh worker
+            self._worker.kill()
+            self._worker.close()
+            self._worker = None
+        from autograder.engine.containment import kill_uid
+        kill_uid(self.policy.uid)
+        if not sandbox.decide(self.policy)["bwrap"] or self.policy.clean_uid is None:
+            return self.policy  # without a private view a copy cannot take the folder's place
+        view = self.scratch.with_name(f"{self.scratch.name}-clean{next(self._views)}")
+        snapshot.copy(self.scratch, view, keep=(home.name, home.name + "-exchange"))
+        return self.policy.for_clean_worker(view)
 
     def _wait_ready(self, worker: Worker) -> None:
         try:
@@ -331,9 +375,9 @@ class Submission:
             raise SubmissionError(_("while running {what}, {death}", what=what, death=death)) from None
 
     @staticmethod
-    def _outcome(response: dict, out_folder: Path | None):
+    def _outcome(response: dict, out_folder: Path | None, note: str = ""):
         status = response.get("status")
-        message = boundary.clean_text(response.get("message", ""))  # the submission may have written it
+        message = boundary.clean_text(response.get("message", "")) + note  # the submission may have written it
         if status == "ok":
             try:
                 return protocol.decode(response.get("value"), out_folder)
@@ -350,6 +394,8 @@ class Submission:
         if self._worker is not None:
             self._worker.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
+        for view in self.scratch.parent.glob(f"{self.scratch.name}-clean*"):
+            shutil.rmtree(view, ignore_errors=True)
 
     def __enter__(self):
         return self

@@ -160,10 +160,12 @@ class Containment:
     uid: int | None
     cgroups: dict[str, str] = field(default_factory=dict)   # {"v2" / "memory" / "pids": folder}
     bounds: dict[str, int] = field(default_factory=dict)    # {"memory": bytes, "processes": n} set by a cgroup
+    clean_uid: int | None = None                            # its clean workers' uid, ended with it
 
     @classmethod
-    def create(cls, name: str, uid: int | None, memory_bytes: int, processes: int) -> "Containment":
-        box = cls(name=name, uid=uid)
+    def create(cls, name: str, uid: int | None, memory_bytes: int, processes: int,
+               clean_uid: int | None = None) -> "Containment":
+        box = cls(name=name, uid=uid, clean_uid=clean_uid)
         if os.geteuid() != 0:
             return box
         for key, parent in _parents().items():
@@ -258,7 +260,7 @@ class Containment:
         left (False: a process survived KILL_SECONDS of killing; the caller says so)."""
         for key, folder in self.cgroups.items():
             self._end_cgroup(key, Path(folder))
-        clean = kill_uid(self.uid) if self.uid is not None and os.geteuid() == 0 else True
+        clean = all([kill_uid(uid) for uid in (self.uid, self.clean_uid) if uid is not None and os.geteuid() == 0])
         for key, folder in self.cgroups.items():  # a second try, for a cgroup whose last process just left
             if Path(folder).exists():
                 self._end_cgroup(key, Path(folder))

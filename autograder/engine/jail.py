@@ -66,8 +66,8 @@ def _inside(newroot: Path, path: Path) -> Path:
     return newroot / str(path).lstrip("/")
 
 
-def _bind(newroot: Path, source: Path, writable: bool = False, device: bool = False) -> None:
-    target = _inside(newroot, source)
+def _bind(newroot: Path, source: Path, writable: bool = False, device: bool = False, at: Path | None = None) -> None:
+    target = _inside(newroot, at or source)
     if source.is_dir():
         target.mkdir(parents=True, exist_ok=True)
     else:
@@ -84,15 +84,15 @@ def _tmpfs(target: Path, size: int | None, mode: str) -> None:
     _mount("tmpfs", str(target), "tmpfs", MS_NOSUID | MS_NODEV, options)
 
 
-def _build_root(policy: sandbox.Policy, scratch: Path, newroot: Path) -> None:
+def _build_root(policy: sandbox.Policy, scratch: Path, newroot: Path, home: Path | None) -> None:
     umask = os.umask(0o022)  # the folders leading to each bind stay traversable (grade runs with 077)
     try:
-        _fill_root(policy, scratch, newroot)
+        _fill_root(policy, scratch, newroot, home)
     finally:
         os.umask(umask)
 
 
-def _fill_root(policy: sandbox.Policy, scratch: Path, newroot: Path) -> None:
+def _fill_root(policy: sandbox.Policy, scratch: Path, newroot: Path, home: Path | None) -> None:
     _mount("tmpfs", str(newroot), "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m")
     for name in ("usr", "etc"):
         _bind(newroot, Path("/") / name)
@@ -113,7 +113,12 @@ def _fill_root(policy: sandbox.Policy, scratch: Path, newroot: Path) -> None:
     # After the tmpfs mounts, so that a course or venv under /tmp is not hidden by them.
     for path in sandbox.worker_paths():
         _bind(newroot, path)
-    _bind(newroot, scratch, writable=True)
+    if policy.clean_view and home is not None:  # a clean worker: the read-only copy in the scratch's place
+        _bind(newroot, Path(policy.clean_view), at=scratch)
+        for path in sandbox.writable_in_view(home):
+            _bind(newroot, path, writable=True)
+    else:
+        _bind(newroot, scratch, writable=True)
     (newroot / "proc").mkdir()
     _mount("proc", str(newroot / "proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
@@ -144,7 +149,7 @@ def _wait_and_mirror(pid: int) -> None:
     os._exit(code & 0xFF)
 
 
-def enter(policy: sandbox.Policy, scratch: Path, newroot: Path) -> None:
+def enter(policy: sandbox.Policy, scratch: Path, newroot: Path, home: Path | None = None) -> None:
     """Jail the calling process (root, single-threaded, just forked). Returns in the jailed
     worker (process 1 of a new PID namespace); the caller's own process only waits for it."""
     for folder in (policy.cgroups or {}).values():  # the submission's bounds, before anything else
@@ -160,6 +165,6 @@ def enter(policy: sandbox.Policy, scratch: Path, newroot: Path) -> None:
         _wait_and_mirror(pid)
     _libc().prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with the waiting process
     _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing below propagates back to the machine
-    _build_root(policy, scratch, newroot)
+    _build_root(policy, scratch, newroot, home)
     _pivot(newroot)
     _check(_libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")

@@ -6,7 +6,10 @@ Each layer is applied where the machine allows it, and `describe()` says which a
 - user:     when the grader runs as root, the worker switches to an unprivileged uid that
             owns nothing but its home folder; a fresh uid per submission, so nothing of one
             submission can reach the next (engine/containment.py kills every process of it
-            when the submission ends);
+            when the submission ends), from a block of uids this process reserved on the
+            host, checked unused (engine/uids.py); its clean workers get a uid of their own;
+- storage:  the submission's scratch folder is a bounded tmpfs of its own (engine/storage.py);
+- namespaces: a seccomp filter in every worker refuses new namespaces and mounts (engine/seccomp.py);
 - bounds:   per submission, where the kernel offers them: cgroup memory and pids limits,
             and cgroup v2 `cgroup.kill` (containment.py); `describe()` says which;
 - limits:   RLIMIT_CPU, RLIMIT_AS, RLIMIT_FSIZE and RLIMIT_NPROC (which counts threads and
@@ -33,6 +36,7 @@ which layers a worker under the policy gets on this machine, cold or warm alike.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import json
 import os
 import resource
@@ -45,15 +49,11 @@ from functools import lru_cache
 from pathlib import Path
 
 from autograder import COURSE_ROOT
+from autograder.engine import seccomp, uids
 from autograder.i18n import LANGUAGE_VARIABLE
 
 ENV_VAR = "AUTOGRADER_SANDBOX"
 GiB = 1 << 30
-# Unprivileged uids: BASE_UID + UIDS_PER_BATCH * (the batch's pid mod 1024) + the
-# submission's number in the batch, so that no two submissions, even of two batches at
-# once, share a uid. They need no /etc/passwd entry: setuid to a bare number works for root.
-BASE_UID = 100000
-UIDS_PER_BATCH = 4096
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
 PR_SET_PDEATHSIG = 1
@@ -65,7 +65,10 @@ class Policy:
     memory_bytes: int = 8 * GiB      # address space: TF import ~1.9 GiB, a small Keras fit ~2.7
     file_bytes: int = 256 << 20      # any file written, stdout included
     processes: int = 256             # RLIMIT_NPROC for the sandbox uid (threads count)
-    uid: int | None = None           # switch to this uid when running as root
+    uid: int | None = None           # switch to this uid when running as root (engine/uids.py)
+    clean_uid: int | None = None     # the submission's clean workers' uid: never the one its code ran as
+    clean_view: str | None = None    # a clean worker's read-only copy of the scratch folder, seen in its place
+    disk: dict | None = None         # the bound of the submission's scratch storage {"bytes", "inodes"}, for messages
     isolate_network: bool = False
     use_bwrap: bool = False
     tmpfs_bytes: int = 512 << 20     # bubblewrap's /tmp and /dev/shm, each
@@ -82,11 +85,22 @@ class Policy:
         return cls(**json.loads(text)) if text else cls()
 
     @classmethod
-    def for_grading(cls, number: int = 0, **overrides) -> "Policy":
-        """Every layer the machine allows, for the submission numbered `number` in a batch."""
-        uid = BASE_UID + UIDS_PER_BATCH * (os.getpid() % 1024) + number % UIDS_PER_BATCH
-        fields = {"uid": uid if os.geteuid() == 0 else None, "isolate_network": True, "use_bwrap": True}
+    def for_grading(cls, number: int = 0, uid_range: str | None = None, **overrides) -> "Policy":
+        """Every layer the machine allows, for the submission numbered `number` in a batch:
+        as root, uids of this process's block of `uid_range` (uids.reserved; raises
+        uids.Unavailable when none is free). They need no /etc/passwd entry: setuid to a
+        bare number works for root."""
+        fields = {"isolate_network": True, "use_bwrap": True}
+        if os.geteuid() == 0:
+            block = uids.reserved(uid_range)
+            fields.update(uid=block.uid(number), clean_uid=block.uid(number, clean=True))
         return cls(**{**fields, **overrides})
+
+    def for_clean_worker(self, view: Path | None) -> "Policy":
+        """This policy for a worker that reads the submission's files without running its
+        code: its own uid, and `view` (a read-only copy of the scratch folder) in its place."""
+        return dataclasses.replace(self, uid=self.clean_uid if self.clean_uid is not None else self.uid,
+                                   clean_view=str(view) if view is not None else None)
 
 
 def cores() -> int:
@@ -181,9 +195,16 @@ def worker_paths() -> list[Path]:
             package / "locale", package / "engine", package / "probes"]
 
 
-def wrap(policy: Policy, command: list[str], scratch: Path) -> list[str]:
+def writable_in_view(home: Path) -> list[Path]:
+    """What a clean worker may write inside its read-only view: its home and its exchange."""
+    return [home, home.with_name(home.name + "-exchange")]
+
+
+def wrap(policy: Policy, command: list[str], scratch: Path, home: Path | None = None) -> list[str]:
     """`command` prefixed with bubblewrap when the policy asks for it and it works;
-    `scratch` (the submission's scratch folder) is the only place it can write."""
+    `scratch` (the submission's scratch folder) is the only place it can write. A clean
+    worker's (`policy.clean_view`) sees the read-only copy there instead, and may write
+    only its `home` and its exchange folder."""
     if not (policy.use_bwrap and bwrap_works(policy.uid if switches_user(policy) else None)):
         return command
     size = str(policy.tmpfs_bytes)
@@ -201,7 +222,13 @@ def wrap(policy: Policy, command: list[str], scratch: Path) -> list[str]:
         args.append("--unshare-net")
     for path in worker_paths():
         args += ["--ro-bind", str(path), str(path)]
-    args += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch)]
+    if policy.clean_view and home is not None:
+        args += ["--ro-bind", policy.clean_view, str(scratch)]
+        for path in writable_in_view(home):
+            args += ["--bind", str(path), str(path)]
+    else:
+        args += ["--bind", str(scratch), str(scratch)]
+    args += ["--chdir", str(scratch)]
     return args + ["--"] + command
 
 
@@ -282,7 +309,9 @@ def describe(policy: Policy) -> dict[str, str]:
     bwrap = policy.use_bwrap and bwrap_works(policy.uid if user else None)
     layers = {"scratch copy": "on: each submission runs in a private copy in a new temporary folder"}
     if user:
-        layers["unprivileged user"] = f"on: uid {policy.uid} + submission number (a fresh uid per submission)"
+        layers["unprivileged user"] = (f"on: uid {policy.uid} + 2 × submission number, from a block reserved "
+                                       "on this machine and checked unused (a fresh uid per submission, "
+                                       "another for its clean workers)")
     else:
         layers["unprivileged user"] = "off: " + ("not asked" if root else "the grader does not run as root")
     nproc = f", processes {policy.processes}" if user else " (processes: off, RLIMIT_NPROC is ignored for root)"
@@ -292,6 +321,10 @@ def describe(policy: Policy) -> dict[str, str]:
     from autograder.engine.containment import Containment
 
     layers["per-submission bounds"] = ("on: " if user else "off: ") + Containment.mechanism(user)
+    layers["scratch storage"] = ("on: a tmpfs of its own per submission, bounded in bytes and files" if user
+                                 else "off: without root, writes are bounded per file only")
+    layers["no new namespaces"] = ("on: a seccomp filter in every worker refuses namespaces and mounts"
+                                   if seccomp.available() else "off: no filter for this machine's architecture")
     if not policy.isolate_network:
         layers["no network"] = "off: not asked"
     elif bwrap:

@@ -112,3 +112,8 @@ def ending(error: BaseException | None) -> tuple[str, str]:
     if isinstance(error, AssertionError):
         return "failed", str(error) or _("assertion failed")
     return "error", f"{_(INTERNAL_ERROR)}: {type(error).__name__}: {error}"
+
+
+def is_internal(error: BaseException | None) -> bool:
+    """Did the check end with its own bug, or a failure of the grader (not the submission's)?"""
+    return error is not None and not isinstance(error, (CheckOutcome, AssertionError))

@@ -169,10 +169,12 @@ class Zygote:
         policy needs bubblewrap's allow-list and this machine cannot build it in a child."""
         layers = sandbox.decide(policy)
 
-        def make(home: Path, submission: Path | None):
-            if self.unavailable is not None or not self.alive() or (layers["bwrap"] and not jail.available()):
-                return client.Worker(home, submission, policy)
-            return WarmWorker(self, home, submission, policy, layers)
+        def make(home: Path, submission: Path | None, chosen: sandbox.Policy | None = None):
+            """`chosen`: another policy for this worker (a clean worker's: its own uid and view)."""
+            own, own_layers = (chosen, sandbox.decide(chosen)) if chosen is not None else (policy, layers)
+            if self.unavailable is not None or not self.alive() or (own_layers["bwrap"] and not jail.available()):
+                return client.Worker(home, submission, own)
+            return WarmWorker(self, home, submission, own, own_layers)
         return make
 
     # -- requests -----------------------------------------------------------------------
@@ -218,7 +220,8 @@ class Zygote:
         answer = self._request({"op": "spawn", "exchange": str(exchange),
                                 "cwd": str(submission or home), "submission": str(submission) if submission else None,
                                 "env": client._worker_environment(policy, home), "policy": policy.to_env(),
-                                "layers": layers, "scratch": str(home.parent), "newroot": str(self.newroot)},
+                                "layers": layers, "scratch": str(home.parent), "home": str(home),
+                                "newroot": str(self.newroot)},
                                [requests, responses, log])
         if "pid" not in answer:
             raise WorkerDied(answer.get("error") or _("the process that keeps TensorFlow loaded refused to start a worker"))
@@ -417,7 +420,7 @@ def _run_child(request: dict, fds: list[int]) -> None:
         tempfile.tempdir = None
         policy, layers = sandbox.Policy(**json.loads(request["policy"])), request["layers"]
         if layers["bwrap"]:
-            jail.enter(policy, Path(request["scratch"]), Path(request["newroot"]))
+            jail.enter(policy, Path(request["scratch"]), Path(request["newroot"]), Path(request["home"]))
             policy = dataclasses.replace(policy, cgroups=None)  # joined by the jail, out of sight now
         sandbox.preexec(policy, layers)()
         os.chdir(request["cwd"])

@@ -15,7 +15,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from autograder.engine import errortext, protocol, verdict
+from autograder.engine import errortext, protocol, seccomp, verdict
 from autograder.engine.probing import CourseBug, find_probe
 
 
@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, required=True)
     parser.add_argument("--responses", type=int, required=True)
     args = parser.parse_args(argv)
+    seccomp.forbid_namespaces()  # before any code of the submission: no namespaces, no mounts
     # A flood of output past the file-size limit must fail the write, not kill us silently.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     requests = os.fdopen(args.requests, "rb")

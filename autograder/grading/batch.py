@@ -25,7 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from autograder.course import Check, Course, Topic, load_course
-from autograder.engine import boundary, sandbox
+from autograder.engine import boundary, sandbox, storage, uids
 from autograder.grading import outputs
 from autograder.grading.executor import Outcome, SandboxSettings, Task, executor_for, killed_worker
 from autograder.grading.gradebook import Gradebook
@@ -41,6 +41,8 @@ STATUSES = ("passed", "failed", "not_attempted", "error", "timeout")
 MESSAGES = Texts(
     refuse=N_("grade refuses to start: {missing}. Install what is missing with `make system-deps` "
               "(as root), or pass --weak-sandbox to grade with the layers this machine has."),
+    no_uids=N_("grade refuses to start: it cannot reserve uids for the sandbox ({why}). Choose a range "
+               "that no user, container or other grader of this machine uses with --uids FIRST-LAST."),
     bwrap_missing=N_("bubblewrap is not installed (Debian package bubblewrap)"),
     bwrap_broken=N_("bubblewrap is installed but cannot create namespaces here"),
     no_user=N_("workers cannot switch to a user of their own"),
@@ -52,6 +54,8 @@ MESSAGES = Texts(
     finished=N_("graded {graded} in {seconds} s; outputs in {out}: {written}"),
     not_graded=N_("could not grade {student}: see {log} (it will be retried on the next run)"),
     not_recorded=N_("could not record {student}: {error}"),
+    not_read=N_("could not read the folder of {student}: {why}"),
+    not_written=N_("could not write {output} for {student}: {error}"),
     readable=N_("without bubblewrap, every user can read {folder}: `chmod o-rwx {folder}` keeps submissions "
                 "from reading each other"),
     layers=N_("Sandbox layers"),
@@ -81,11 +85,14 @@ class Options:
     roster: dict[str, dict[str, str]] | None = None   # folder -> Canvas identity (platforms/canvas.py)
     cluster: str | None = None                # "tcp://HOST:8786" or "local:N": grade on Dask workers
     warm: bool = True                         # workers forked from a warm parent (False: cold, for comparison)
+    uids: str | None = None                   # "FIRST-LAST": the sandbox uids' range (default uids.DEFAULT_RANGE)
+    disk_mb: int | None = None                # each submission's scratch storage (default storage.DISK_BYTES)
 
     @property
     def settings(self) -> SandboxSettings:
         return SandboxSettings(sandbox=self.sandbox, bwrap=self.bwrap, memory_gb=self.memory_gb,
-                               cpu_seconds=self.cpu_seconds)
+                               cpu_seconds=self.cpu_seconds, uid_range=self.uids,
+                               disk_bytes=self.disk_mb << 20 if self.disk_mb else storage.DISK_BYTES)
 
 
 @dataclass
@@ -141,12 +148,19 @@ class Batch:
         self.seed = secrets.randbelow(2**31)
         self.limit = options.submission_timeout or (
             STARTUP_ALLOWANCE_S + 2 * sum(check.timeout for check in self.checks) * options.timeout_scale)
-        self.failed: list[str] = []
+        self.failed: list[str] = []     # graded again on the next run
+        self.problems: list[str] = []   # other students' troubles this run met, said at its end
 
     # -- the run --------------------------------------------------------------------------
     def run(self) -> int:
         options = self.options
         ui = MESSAGES[options.lang]
+        if options.sandbox and os.geteuid() == 0:
+            try:  # this process's block (the local jobs' workers take their uids from it)
+                uids.reserved(options.uids)
+            except uids.Unavailable as error:
+                self.console.print(f"[red]{ui['no_uids'].format(why=error)}[/]")
+                return 2
         missing = missing_layers(options)
         if missing:
             self.console.print(f"[red]{ui['refuse'].format(missing='; '.join(missing))}[/]")
@@ -157,6 +171,10 @@ class Batch:
             return 2
         self._report_sandbox()
         found = discover(options.submissions, options.students)
+        for item in found:
+            if item.problem:  # reported at the end; the others are graded all the same
+                self.problems.append(ui["not_read"].format(student=item.student, why=item.problem))
+        found = [item for item in found if not item.problem]
         wanted = {check.id for check in self.checks}
         todo = []  # (submission, the topics it lacks results for); a topic added later runs alone
         for item in found:
@@ -172,14 +190,21 @@ class Batch:
                 run_id = self.book.start_run(self.seed, [t.id for t in self.topics], executor.slots,
                                              sandbox.describe(_policy(options, 0)))
                 self._grade_all(todo, run_id, executor)
-        written = outputs.write_all(self.book, self.out, self.course, options.lang, options.roster)
+        unwritten: list[tuple[str, str, BaseException]] = []
+        written = outputs.write_all(self.book, self.out, self.course, options.lang, options.roster, unwritten)
+        self.problems += [ui["not_written"].format(output=output, student=student,
+                                                   error=boundary.clean_text(f"{type(error).__name__}: {error}", 300))
+                          for output, student, error in unwritten]
         self.console.print(ui["finished"].format(graded=len(todo) - len(self.failed),
                                                  seconds=f"{time.monotonic() - started:.1f}", out=self.out,
                                                  written=", ".join(written)))
-        for student in self.failed:
+        # The run's last lines: every submission it could not grade, read or write out.
+        for student in dict.fromkeys(self.failed):
             log = self.out / ".work" / student / "grader.log"
             self.console.print(f"[red]{ui['not_graded'].format(student=student, log=log)}[/]")
-        return 1 if self.failed else 0
+        for problem in self.problems:
+            self.console.print(f"[red]{problem}[/]", markup=False, style="red")
+        return 1 if self.failed or self.problems else 0
 
     def _closed_ancestor(self) -> Path | None:
         """A folder above OUT that another uid cannot enter (its scratch lives in OUT/.work)."""
@@ -210,7 +235,14 @@ class Batch:
             bar = progress.add_task("grade", total=len(todo), running=0, left=len(todo))
             jobs, tasks = {}, []
             for found, missing in todo:
-                job = self._prepare(found, missing)
+                try:
+                    job = self._prepare(found, missing)
+                except Exception as error:  # one folder's files failed us: that student only, retried next run
+                    job = _Job(found=found, unreadable={}, topics=[], missing=missing)
+                    self._record_infrastructure_error(job, run_id, boundary.clean_text(
+                        f"{type(error).__name__} reading its files: {error}", 300))
+                    progress.advance(bar)
+                    continue
                 if job.topics:
                     jobs[found.student] = job
                     tasks.append(self._task(job))
@@ -220,7 +252,12 @@ class Batch:
             left = len(tasks)
             progress.update(bar, running=min(executor.slots, left), left=max(0, left - executor.slots))
             for task, outcome in executor.run(tasks):
-                self._finish(jobs.pop(task.student), run_id, outcome)
+                job = jobs.pop(task.student)
+                try:
+                    self._finish(job, run_id, outcome)
+                except Exception as error:  # a bug of ours on one submission's results: that one only
+                    self._record_infrastructure_error(job, run_id, boundary.clean_text(
+                        f"{type(error).__name__} while recording: {error}", 300))
                 left -= 1
                 progress.update(bar, advance=1, running=min(executor.slots, left),
                                 left=max(0, left - executor.slots))
@@ -263,6 +300,10 @@ class Batch:
             return
         if outcome is not None and outcome.survivor:
             self.console.print(f"[red]{outcome.survivor}[/]")
+        internal = _internal_error(outcome)
+        if internal:  # the grader failed, not the submission: no grade, graded again next run
+            self._record_infrastructure_error(job, run_id, internal)
+            return
         try:
             results = self._results(job, outcome)
         except (OSError, ValueError, KeyError, TypeError) as error:  # the child's report is unreadable
@@ -322,6 +363,17 @@ class Batch:
             text = MESSAGES[self.options.lang]["not_recorded"].format(student=job.found.student,
                                                                        error=type(error).__name__)
             self.console.print(f"[red]{text}[/]")
+
+
+def _internal_error(outcome: Outcome | None) -> str:
+    """The first check that failed on the trusted side (its id and message), "" if none."""
+    report = outcome.report if outcome is not None and isinstance(outcome.report, dict) else {}
+    ids = report.get("internal_errors") or []
+    if not isinstance(ids, list) or not ids:
+        return ""
+    message = next((result.get("message", "") for result in report.get("checks", [])
+                    if isinstance(result, dict) and result.get("id") == ids[0]), "")
+    return boundary.clean_text(f"{ids[0]}: {message}", 300)
 
 
 def _result(check: Check, status: str, message) -> dict:

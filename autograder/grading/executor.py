@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Protocol
 
 from autograder import COURSE_ROOT
-from autograder.engine import boundary, sandbox
+from autograder.engine import boundary, sandbox, storage
 from autograder.engine.containment import Containment
 
 SUBMISSION_MEMORY = 6 * sandbox.GiB   # all workers of one submission together (a cgroup, where there is one)
@@ -53,10 +53,16 @@ class SandboxSettings:
     memory_gb: float | None = None
     cpu_seconds: int | None = None
     threads: int | None = None  # TensorFlow's pools per worker: the host's cores shared among its slots
+    uid_range: str | None = None  # the sandbox uids' range, "FIRST-LAST" (None: uids.DEFAULT_RANGE)
+    disk_bytes: int = storage.DISK_BYTES  # each submission's scratch storage
+    disk_inodes: int = storage.DISK_INODES
 
-    def policy(self, number: int, box: Containment | None = None) -> sandbox.Policy:
-        """The policy of the submission numbered `number` on this host (its uid)."""
+    def policy(self, number: int, box: Containment | None = None, disk: dict | None = None) -> sandbox.Policy:
+        """The policy of the submission numbered `number` on this host (its uids, from
+        this process's reserved block), with `disk`: the bound of its storage, if mounted."""
         limits = {"cgroups": box.cgroups, "bounds": box.bounds} if box is not None and box.cgroups else {}
+        if disk:
+            limits["disk"] = disk
         if self.memory_gb:
             limits["memory_bytes"] = int(self.memory_gb * sandbox.GiB)
         if self.cpu_seconds:
@@ -65,7 +71,7 @@ class SandboxSettings:
             limits["threads"] = self.threads
         if not self.sandbox:
             return sandbox.Policy(**limits)
-        return sandbox.Policy.for_grading(number, use_bwrap=self.bwrap, **limits)
+        return sandbox.Policy.for_grading(number, self.uid_range, use_bwrap=self.bwrap, **limits)
 
 
 @dataclass
@@ -123,7 +129,7 @@ class _Slots:
                 self._all.remove(zygote)
                 zygote.close()
         preload = [topic.probe_module for topic in load_course().topics if hasattr(topic, "probe_module")]
-        zygote = Zygote(preload=preload, environment=sandbox.Policy.for_grading(0))
+        zygote = Zygote(preload=preload, environment=sandbox.Policy(use_bwrap=True))  # a grading worker's environment
         zygote.ready()
         with self._lock:
             self._all.append(zygote)
@@ -168,19 +174,23 @@ def grade_here(task: Task) -> Outcome:
     work_root = Path(task.work_root)
     work_root.mkdir(parents=True, exist_ok=True, mode=0o711)
     work = work_root / task.student
+    storage.unmount(work / "tmp")  # left mounted by a run killed with -9
     shutil.rmtree(work, ignore_errors=True)  # fd-based: a link left in it is removed, not followed
     boundary.make_private_folder(work, 0o711)
     # Every temporary folder of this submission's grading (pytest's, the workers' scratch)
-    # lives here, created by us: nothing in a shared /tmp can be planted first.
+    # lives here, created by us: nothing in a shared /tmp can be planted first. It is a
+    # storage of its own, bounded (storage.py): filling it fills nobody else's disk.
     boundary.make_private_folder(work / "tmp", 0o711)
     _write_files(boundary.make_private_folder(work / "files", 0o755), task.files)
     number = _SLOTS.number()
     policy = task.settings.policy(number)
-    box = None
+    box, disk = None, None
     if task.settings.sandbox:
-        box = Containment.create(f"{os.getpid()}-{number}", policy.uid if sandbox.switches_user(policy) else None,
-                                 SUBMISSION_MEMORY, SUBMISSION_PROCESSES)
-        policy = task.settings.policy(number, box)
+        disk = storage.mount(work / "tmp", task.settings.disk_bytes, task.settings.disk_inodes)
+        user = sandbox.switches_user(policy)
+        box = Containment.create(f"{os.getpid()}-{number}", policy.uid if user else None,
+                                 SUBMISSION_MEMORY, SUBMISSION_PROCESSES, policy.clean_uid if user else None)
+        policy = task.settings.policy(number, box, disk)
     zygote = _SLOTS.take() if task.warm else None
     started = time.monotonic()
     try:
@@ -216,6 +226,7 @@ def grade_here(task: Task) -> Outcome:
             survivor = f"a process of {task.student} (uid {box.uid}) survived being killed"
         if zygote is not None:
             _SLOTS.give_back(zygote)
+        storage.unmount(work / "tmp")
     report_path = work / "result.json"
     report = json.loads(report_path.read_text(encoding="utf-8", errors="replace")) if report_path.exists() else None
     try:

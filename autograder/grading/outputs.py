@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import collections
-import csv
+import contextlib
 import html
 import io
 import json
@@ -21,6 +21,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from autograder.course import Course
+from autograder.grading import spreadsheet
 from autograder.grading.gradebook import Graded, Gradebook
 from autograder.platforms import canvas, gradescope
 from autograder.i18n import N_, Texts
@@ -51,28 +52,58 @@ def _score(graded: Graded, topic: str | None = None) -> tuple[int, int]:
 
 
 def write_all(book: Gradebook, out: Path, course: Course, lang: str = "en",
-              roster: dict[str, dict[str, str]] | None = None) -> list[str]:
+              roster: dict[str, dict[str, str]] | None = None,
+              unwritten: list[tuple[str, str, BaseException]] | None = None) -> list[str]:
+    """Write every output; a student whose data breaks a writer is left out of that output
+    only, and listed in `unwritten` as (output, student, error) (raised when not given)."""
     out.mkdir(parents=True, exist_ok=True)
     class_ = book.graded()
     order = {check.id: index for index, check in enumerate(course.checks)}
     for graded in class_:  # course order, then checks no longer in the map
         graded.results.sort(key=lambda result: (order.get(result["check_id"], len(order)), result["check_id"]))
     topics = [topic for topic in course.topics if any(r["topic"] == topic.id for g in class_ for r in g.results)]
-    write_csv(class_, topics, out / "grades.csv")
+    alone = _one_at_a_time(unwritten)
+    write_csv(alone("grades.csv", class_, lambda graded: write_csv([graded], topics, io.StringIO())),
+              topics, out / "grades.csv")
     for graded in class_:
-        write_gradescope(graded, course, out / "gradescope" / graded.student / "results.json", lang)
-        write_feedback(graded, course, lang, out / "feedback" / f"{graded.student}.html")
-    write_junit(class_, out / "junit.xml")
+        alone("gradescope", [graded], lambda graded: write_gradescope(
+            graded, course, out / "gradescope" / graded.student / "results.json", lang))
+        alone("feedback", [graded], lambda graded: write_feedback(
+            graded, course, lang, out / "feedback" / f"{graded.student}.html"))
+    write_junit(alone("junit.xml", class_, lambda graded: write_junit([graded], io.BytesIO())), out / "junit.xml")
     write_summary(class_, topics, course, lang, out / "summary.html")
-    unknown = canvas.write_canvas(class_, topics, out / "canvas.csv", roster)   # platforms/canvas.py
+    unknown = canvas.write_canvas(alone("canvas.csv", class_, lambda graded: canvas.write_canvas(
+        [graded], topics, io.StringIO(), roster)), topics, out / "canvas.csv", roster)   # platforms/canvas.py
     canvas_note = f"canvas.csv ({len(unknown)} not in the roster: {', '.join(unknown)})" if roster and unknown \
         else "canvas.csv"
     return ["grades.csv", "gradescope/*/results.json", "junit.xml", "feedback/*.html", "summary.html", canvas_note]
 
 
+def _one_at_a_time(unwritten: list | None):
+    """`alone(output, class_, write_one)`: the students whose `write_one(graded)` succeeds
+    (each tried on its own, so one student's data cannot stop a class-wide output)."""
+    def alone(output: str, class_: list[Graded], write_one) -> list[Graded]:
+        kept = []
+        for graded in class_:
+            try:
+                write_one(graded)
+                kept.append(graded)
+            except Exception as error:
+                if unwritten is None:
+                    raise
+                unwritten.append((output, graded.student, error))
+        return kept
+    return alone
+
+
+def _opened(path, mode: str, **options):
+    """`path` opened, or `path` itself when it is already a file (a trial write in memory)."""
+    return contextlib.nullcontext(path) if hasattr(path, "write") else open(path, mode, **options)
+
+
 def write_csv(class_: list[Graded], topics, path: Path) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
+    with _opened(path, "w", newline="", encoding="utf-8") as file:
+        writer = spreadsheet.writer(file)
         writer.writerow(["student", *(topic.id for topic in topics), "total", "max", "seed", "files_sha256",
                          "flags"])
         for graded in class_:  # flags: signs of tampering for the instructor to review (grading/tampering.py)

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import stat
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
 from autograder.i18n import _
 from autograder.course import Course
@@ -24,13 +27,19 @@ from autograder.course import Course
 MAX_BYTES = 50 << 20      # per submission, unpacked
 MAX_FILES = 500
 MAX_DEPTH = 3             # how deep exercise files may sit in a folder or an archive
+NAME_BYTES = 100          # a student's safe name, in UTF-8 (file names may have 255: room for suffixes)
+HASH_CHARS = 10           # of the hash that ends a shortened name
+# Unicode categories escaped in a safe name: controls, format (bidi), separators of lines
+# and paragraphs, surrogates (undecodable bytes), private use, unassigned.
+UNSAFE_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"}
 
 
 @dataclass(frozen=True)
 class Found:
-    student: str
+    student: str          # the folder's safe name (`safe_name`): the gradebook's key, every output's file name
     folder: Path
     files_hash: str       # SHA-256 of every file's relative path and bytes
+    problem: str = ""     # why the folder could not be read (then it is not graded; the run says so)
 
 
 def _walk(folder: Path):
@@ -45,15 +54,48 @@ def files_hash(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in _walk(folder):
         digest.update(str(path.relative_to(folder)).encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        with open(path, "rb") as file:  # in chunks: a huge file costs time, not memory
+            digest.update(hashlib.file_digest(file, "sha256").digest())
     return digest.hexdigest()
 
 
+def safe_name(raw: bytes) -> str:
+    """A student folder's name as the course writes it everywhere (gradebook, CSV cells,
+    file names): printable UTF-8, at most NAME_BYTES bytes. A byte that is not UTF-8, a
+    control or format character (a newline, an escape, a bidi override) and `%` itself
+    become `%XX`, so the escaped form still tells the folder apart (`unquote` gives the
+    bytes back); a longer name keeps its start and ends in `~` and a hash of the whole."""
+    text = raw.decode("utf-8", errors="surrogateescape")
+    escaped = "".join(quote(char.encode("utf-8", errors="surrogateescape"), safe="")
+                      if char == "%" or unicodedata.category(char) in UNSAFE_CATEGORIES else char for char in text)
+    if len(escaped.encode("utf-8")) <= NAME_BYTES:
+        return escaped
+    suffix = "~" + hashlib.sha256(raw).hexdigest()[:HASH_CHARS]
+    kept = escaped.encode("utf-8")[:NAME_BYTES - len(suffix)].decode("utf-8", errors="ignore")
+    return kept + suffix
+
+
 def discover(root: Path, only: list[str] | None = None) -> list[Found]:
-    """Each non-hidden sub-folder of `root` is one student's submission."""
-    folders = sorted(path for path in Path(root).iterdir() if path.is_dir() and not path.name.startswith("."))
-    return [Found(folder.name, folder, files_hash(folder)) for folder in folders
-            if only is None or folder.name in only]
+    """Each non-hidden sub-folder of `root` is one student's submission, named by its
+    `safe_name` (`only`: safe names or folder names). A folder that cannot be read is
+    kept with its `problem`, so that the run reports it and goes on with the others."""
+    found = []
+    for entry in sorted(os.scandir(os.fsencode(root)), key=lambda entry: entry.name):
+        if entry.name.startswith(b".") or not entry.is_dir():  # a link to a folder too (Gradescope makes one)
+            continue
+        student, folder = safe_name(entry.name), Path(os.fsdecode(entry.path))
+        if only is not None and student not in only and folder.name not in only:
+            continue
+        if any(earlier.student == student for earlier in found):  # a name made to match a shortened one
+            found.append(Found(student, folder, "", _("another folder has the same name once shortened")))
+            continue
+        try:
+            found.append(Found(student, folder, files_hash(folder)))
+        except (OSError, ValueError) as error:
+            found.append(Found(student, folder, "", _("its folder could not be read ({error})",
+                                                        error=f"{type(error).__name__}: {error.strerror or error}"
+                                                        if isinstance(error, OSError) else type(error).__name__)))
+    return found
 
 
 class Unreadable(Exception):

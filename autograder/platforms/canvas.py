@@ -11,7 +11,8 @@ The roster maps student folder names to Canvas: a CSV with a `folder` column and
 Canvas's identity columns; the simplest is Canvas's own gradebook export with a `folder`
 column added. Its students come first, in its order (with empty cells where nothing was
 graded, which Canvas leaves untouched); graded folders the roster does not know are listed
-after them with their folder name as Student and no ID, never dropped.
+after them with their folder name as Student and no ID, never dropped. No cell can become
+a spreadsheet formula (grading/spreadsheet.py).
 
 Canvas's importer matches a column by "Title (id)" first, then by exact title, and creates a
 new assignment otherwise. So when the roster is Canvas's own export, whose assignment
@@ -20,9 +21,12 @@ assignment's id over (a column titled with the topic's name, or starting with it
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
 from pathlib import Path
+
+from autograder.grading import spreadsheet
 
 IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]  # Canvas's own text: its column names
 FOLDER = "folder"
@@ -85,8 +89,9 @@ def write_canvas(class_, topics, path: Path, roster: dict[str, dict[str, str]] |
                                for topic in topics if any(r["topic"] == topic.id for r in graded.results)}
               for graded in class_}
     unknown = [student for student in scores if student not in roster]
-    with open(path, "w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
+    with (contextlib.nullcontext(path) if hasattr(path, "write") else open(path, "w", newline="", encoding="utf-8")) \
+            as file:  # a file already open: a trial write in memory (outputs.write_all)
+        writer = spreadsheet.writer(file)
         writer.writerow(IDENTITY + [column(topic, roster) for topic in topics])
         writer.writerow(["Points Possible", "", "", "", ""] + [topic.max_points for topic in topics])
         rows = [(identity, scores.get(folder, {})) for folder, identity in roster.items()]
