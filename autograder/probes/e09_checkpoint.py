@@ -174,8 +174,9 @@ def restore_empty(sub, folder, weights, X, y, step, later_files):
         raise
     except Exception as error:
         raise ProbeFailure(
-            _("restore_latest raises once the folder holds a checkpoint ({first_line}); the checkpoint was saved "
-              "from a model and an Adam like the ones restored into", first_line=_first_line(error))) from None
+            _("restore_latest raises once the folder holds a checkpoint ({first_line}); that checkpoint was saved "
+              "from a model and an Adam of the same kind and state as the ones it restores into",
+              first_line=_first_line(error))) from None
     result["returned_later"] = as_array(returned, "restore_latest")
     result["weights_later"] = _values(model.trainable_variables)
     return result
