@@ -245,7 +245,11 @@ def _contents(path, shapes):
     own objects one name at a time (all at once would hide a wrong model key: Keras 3's
     optimizer tracks the model's variables too, so they would come back through
     `optimizer/...`), and whether each restore status found every object matched."""
-    reader = tf.train.load_checkpoint(path)
+    try:
+        reader = tf.train.load_checkpoint(path)
+    except (tf.errors.OpError, ValueError):
+        raise ProbeFailure(_("the grader finds no checkpoint at {path}, where it was written",
+                             path=os.path.basename(path))) from None
     model = _blank_model(shapes)
     optimizer = _adam(_blank_model(shapes))  # its own model: what it tracks never reaches `model`
     step = tf.Variable(0, dtype=tf.int64)
