@@ -116,6 +116,7 @@ def test_traced_and_executed_prints_traced_when_tracing_and_x_on_every_call(prob
 # --- PREDICTED_TRACES ---------------------------------------------------------------------
 
 def test_predicted_traces_match_a_real_run_of_the_notes_sequence(probe):
+    """PREDICTED_TRACES is a plain value of the submission's process; the truth is a clean worker's run."""
     predicted = probe.predicted_traces()["predicted"]
     truth = probe.clean.notes_truth()["truth"]  # never from the submission's process
     if len(predicted) != len(truth):
@@ -156,6 +157,8 @@ def _affine_results(result, values, slope, intercept):
 
 
 def test_call_without_retracing_returns_fn_of_each_value(probe, rng, scratch_dir):
+    """The list call_without_retracing returns can only come from the submission's process (a plain
+    Python function's return value); the probe is sent the values, never fn's results."""
     values = _values(rng)
     slope, intercept = float(rng.uniform(0.5, 3)), float(rng.uniform(-2, 2))
     result = probe.call_without_retracing(values=values, slope=slope, intercept=intercept,

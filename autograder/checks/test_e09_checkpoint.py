@@ -166,6 +166,8 @@ def test_make_checkpoint_restores_the_optimizer_state(probe, rng, scratch_dir):
 # --- save ---
 
 def test_save_keeps_at_most_max_to_keep_checkpoints_on_disk(probe, rng, scratch_dir):
+    """The files kept are read by a clean worker; the paths save returned come from the submission's
+    process (plain values), and count only when they name those files."""
     max_to_keep = int(rng.integers(1, 4))
     saves = max_to_keep + int(rng.integers(2, 4))
     folder = str(scratch_dir)
@@ -202,6 +204,9 @@ def test_save_keeps_at_most_max_to_keep_checkpoints_on_disk(probe, rng, scratch_
 # --- restore_latest ---
 
 def test_restore_latest_restores_the_newest_checkpoint_exactly(probe, rng, scratch_dir):
+    """The checkpoints are written by a clean worker and reach the submission only as files. What
+    restore_latest restored, and the step it returned, can only come from the submission's process:
+    forging them means reading the checkpoint."""
     first = _weights(rng)
     saved = [first] + [_like(rng, first) for __ in range(int(rng.integers(1, 3)))]
     steps = sorted(int(s) for s in rng.choice(np.arange(10, 1000), size=len(saved), replace=False))
@@ -225,6 +230,8 @@ def test_restore_latest_restores_the_newest_checkpoint_exactly(probe, rng, scrat
 
 
 def test_restore_latest_on_an_empty_folder_returns_0_and_changes_nothing(probe, rng, scratch_dir):
+    """Both calls' answers come from the submission's process; the checkpoint of the second call is
+    written by a clean worker, into objects of the same kind and state as the ones restored into."""
     weights = _weights(rng)
     X, y = _data(rng, weights)
     step = int(rng.integers(3, 1000))
@@ -277,6 +284,8 @@ def _expect_checkpoint_holds(newest, expected, done):
 
 
 def test_train_resumable_trains_with_adam_on_the_mean_squared_error(probe, rng, scratch_dir):
+    """The returned weights come from the submission's process; the newest checkpoint (its step, the
+    model's variables, Adam's iteration count) is read by a clean worker."""
     weights, X, y, total = _train_case(rng)
     expected, __ = _adam(weights, X, y, total)
     mistakes = {
