@@ -26,7 +26,7 @@ from autograder.grading.gradebook import Gradebook
 from tests.conftest import SOLUTIONS, run_check, submission_with
 
 EVIDENCE = Path(__file__).parent / "adversarial" / "evidence"
-MODULES = {"e04": "e04_training", "e07": "e07_embedding", "e08": "e08_tf_function"}
+MODULES = {"e04": "e04_training", "e07": "e07_embedding", "e08": "e08_tf_function", "e09": "e09_checkpoint"}
 
 
 def _attacked(path: Path) -> list[str]:

@@ -1,10 +1,15 @@
 """Checks for e08_tf_function: traced_and_executed, PREDICTED_TRACES, call_without_retracing,
 mean_any_length, collatz_steps.
 
-Trace counts, op types and the truth of the notes' sequence come from a clean worker that
-never imports the submission (`probe.clean`): it reads the traces the submission's process
-saved and runs them on inputs that process never saw. A check that counts traces runs the
+Trace counts, op types, the truth of the notes' sequence and the values of the tf.functions
+(traced_and_executed, mean_any_length, collatz_steps) come from a clean worker that never
+imports the submission (`probe.clean`): it reads the traces the submission's process saved
+and runs them on inputs that process never saw. A check that counts traces runs the
 submission in a process of its own (`probe.fresh`), so it counts only its own traces.
+
+Two answers can only come from the submission's process, because they are plain Python
+values: PREDICTED_TRACES, and the list call_without_retracing returns. A probe there is
+never told the expected answer, so forging them means computing it.
 """
 import numpy as np
 
@@ -111,6 +116,7 @@ def test_traced_and_executed_prints_traced_when_tracing_and_x_on_every_call(prob
 # --- PREDICTED_TRACES ---------------------------------------------------------------------
 
 def test_predicted_traces_match_a_real_run_of_the_notes_sequence(probe):
+    """PREDICTED_TRACES is a plain value of the submission's process; the truth is a clean worker's run."""
     predicted = probe.predicted_traces()["predicted"]
     truth = probe.clean.notes_truth()["truth"]  # never from the submission's process
     if len(predicted) != len(truth):
@@ -151,6 +157,8 @@ def _affine_results(result, values, slope, intercept):
 
 
 def test_call_without_retracing_returns_fn_of_each_value(probe, rng, scratch_dir):
+    """The list call_without_retracing returns can only come from the submission's process (a plain
+    Python function's return value); the probe is sent the values, never fn's results."""
     values = _values(rng)
     slope, intercept = float(rng.uniform(0.5, 3)), float(rng.uniform(-2, 2))
     result = probe.call_without_retracing(values=values, slope=slope, intercept=intercept,
@@ -190,9 +198,17 @@ def _expect_means(vectors, outputs, dtypes, where=""):
 
 
 def test_mean_any_length_matches_numpy(probe, rng, scratch_dir):
-    vectors = [rng.normal(loc=rng.uniform(-3, 3), size=int(n)) for n in rng.choice(np.arange(1, 40), 4, replace=False)]
-    result = probe.mean_any_length(vectors=vectors, export_dir=str(scratch_dir / "traces"))
-    _expect_means(vectors, result["outputs"], result["dtypes"])
+    lengths = rng.choice(np.arange(1, 40), 4, replace=False)
+    traced = [rng.normal(loc=rng.uniform(-3, 3), size=int(n)) for n in lengths]
+    probe.mean_any_length(vectors=traced, export_dir=str(scratch_dir / "traces"))
+    # The values that count are the saved graph's, on new vectors of the lengths it was traced for.
+    vectors = [rng.normal(loc=rng.uniform(-3, 3), size=int(n)) for n in lengths]
+    saved = _saved(probe, scratch_dir, [["float32", v.tolist()] for v in vectors])
+    for vector, out in zip(vectors, saved["outputs"]):
+        if out is None:
+            raise Incorrect(_("the saved graph of mean_any_length does not accept a float32 vector of length {count}, "
+                              "a length it was called with", count=len(vector)))
+    _expect_means(vectors, saved["outputs"], saved["dtypes"])
 
 
 def test_mean_any_length_traces_once_for_all_lengths(probe, rng, scratch_dir):
@@ -242,9 +258,15 @@ def _expect_collatz(ns, results):
 
 
 def test_collatz_steps_counts_the_steps_to_1(probe, rng, scratch_dir):
-    ns = _ns(rng)
+    traced = _ns(rng)
+    probe.collatz_steps(ns=traced, export_dir=str(scratch_dir / "traces"))
+    # The counts that count are the saved graph's, on numbers the submission's process never saw.
+    ns = [1, 2] + [int(n) for n in rng.choice(np.setdiff1d(np.arange(3, 10_000), traced), size=5, replace=False)]
     ns = [ns[i] for i in rng.permutation(len(ns))]
-    _expect_collatz(ns, probe.collatz_steps(ns=ns, export_dir=str(scratch_dir / "traces"))["results"])
+    saved = _saved(probe, scratch_dir, [["int32", n] for n in ns])
+    if None in saved["outputs"]:
+        raise Incorrect(_("its one trace does not accept every int32 scalar n"))
+    _expect_collatz(ns, saved["outputs"])
 
 
 def test_collatz_steps_is_a_graph_loop_traced_once(probe, rng, scratch_dir):

@@ -4,7 +4,17 @@ The grader's model is Dense(tanh) -> Dense with weights drawn here; Adam(0.01) o
 squared error is replayed with NumPy in float64 in this (trusted) process, so the expected
 weights of a training run, and of its typical mistakes, never come from a worker.
 Checkpoints go into temporary folders (the `scratch_dir` fixture).
+
+What a checkpoint holds is read by a clean worker that never imports the submission
+(`probe.clean`): the files the CheckpointManager kept, the model's variables, Adam's
+iteration count and moments, and the step; the checkpoints restore_latest restores are
+written there too and reach the submission only as files, so no probe in the submission's
+process is sent a value the check compares against. Three answers can only come from the
+submission's process: the paths save returns, the step restore_latest returns and the
+values it restored into the grader's objects, and the weights train_resumable returns.
+Forging them means computing them: reading the checkpoint, or training.
 """
+import os
 
 import numpy as np
 
@@ -69,6 +79,16 @@ def _flat(weights):
     return np.concatenate([np.ravel(np.asarray(w, dtype=float)) for w in weights])
 
 
+def _shapes(weights):
+    """[inputs, hidden, outputs] of the grader's model holding `weights`."""
+    return [int(weights[0].shape[0]), int(weights[0].shape[1]), int(weights[2].shape[1])]
+
+
+def _grader_files(probe, saved):
+    """The files of the grader's checkpoints of [weights, step] pairs, written in a clean worker."""
+    return probe.clean.grader_checkpoints(saved=saved, shapes=_shapes(saved[0][0]))["files"]
+
+
 def _weights_of(result, reference, what):
     """The returned weights as one flat vector, after checking their count and shapes."""
     values = result["weights"]
@@ -94,8 +114,8 @@ def test_make_checkpoint_tracks_model_optimizer_and_step_by_name(probe, rng, scr
     weights = _weights(rng)
     X, y = _data(rng, weights)
     step = int(rng.integers(2, 1000))
-    result = probe.names(folder=str(scratch_dir), weights=weights, other_weights=_like(rng, weights), X=X, y=y,
-                         steps=2, step=step)
+    probe.write_checkpoint(folder=str(scratch_dir), weights=weights, X=X, y=y, steps=2, step=step)
+    result = probe.clean.checkpoint_contents(path=str(scratch_dir / "submission"), shapes=_shapes(weights))
     saved, unmatched = result["saved_names"], result["unmatched"]
     extra = [name for name in saved if name not in SYLLABUS_NAMES]
     for name in SYLLABUS_NAMES:
@@ -113,17 +133,20 @@ def test_make_checkpoint_tracks_model_optimizer_and_step_by_name(probe, rng, scr
         if caught:
             raise Incorrect(_("restoring `{name}` from make_checkpoint's checkpoint left objects unmatched{caught}",
                               name=name, caught=caught))
+    if result["step_dtype"] != "int64":
+        raise Incorrect(_("the checkpoint's step is {name}; the syllabus asks for an int64 variable",
+                          name=result["step_dtype"]))
     expect_equal(result["step"], step, _("the step restored under the name `step`"))
-    for restored, saved_value in zip(result["restored"], result["saved"]):
-        expect_equal(restored, saved_value, _("the model's weights restored under the name `model`"))
+    expect_close(_flat(result["weights"]), _flat(_adam(weights, X, y, 2)[0]),
+                 _("the model's weights restored under the name `model`"))
 
 
 def test_make_checkpoint_restores_the_optimizer_state(probe, rng, scratch_dir):
     weights = _weights(rng)
     X, y = _data(rng, weights)
     steps = int(rng.integers(2, 7))
-    result = probe.optimizer_round_trip(folder=str(scratch_dir), weights=weights, other_weights=_like(rng, weights),
-                                        X=X, y=y, steps=steps)
+    probe.write_checkpoint(folder=str(scratch_dir), weights=weights, X=X, y=y, steps=steps, step=steps)
+    result = probe.clean.checkpoint_contents(path=str(scratch_dir / "submission"), shapes=_shapes(weights))
     if result["iterations"] != steps:
         raise Incorrect(
             _("after {steps} Adam steps, the restored optimizer's iteration count is {iterations}: ",
@@ -131,28 +154,37 @@ def test_make_checkpoint_restores_the_optimizer_state(probe, rng, scratch_dir):
             + (_("the checkpoint does not track the optimizer; add optimizer=optimizer, or a resumed run restarts "
                  "Adam's moments and bias correction and ends elsewhere") if result["iterations"] == 0 else
                _("it should be {steps}", steps=steps)))
-    if len(result["restored_slots"]) != len(result["saved_slots"]):
-        raise Incorrect(_("the restored optimizer has a different number of moment variables"))
-    for restored, saved in zip(result["restored_slots"], result["saved_slots"]):
-        expect_equal(restored, saved, _("Adam's moment variables after a restore"))
+    __, (momentums, velocities, __) = _adam(weights, X, y, steps)
+    for restored, expected in ((result["momentums"], momentums), (result["velocities"], velocities)):
+        if len(restored) != len(expected):
+            raise Incorrect(_("the restored optimizer has a different number of moment variables"))
+        # Adam's second moments are tiny: compared on their own scale, not on a scale of at least 1.
+        expect_close(_flat(restored), _flat(expected), _("Adam's moment variables after a restore"),
+                     scale=float(np.max(np.abs(_flat(expected)))))
 
 
 # --- save ---
 
 def test_save_keeps_at_most_max_to_keep_checkpoints_on_disk(probe, rng, scratch_dir):
+    """The files kept are read by a clean worker; the paths save returned come from the submission's
+    process (plain values), and count only when they name those files."""
     max_to_keep = int(rng.integers(1, 4))
     saves = max_to_keep + int(rng.integers(2, 4))
-    result = probe.save_many(folder=str(scratch_dir), weights=_weights(rng), max_to_keep=max_to_keep, saves=saves)
-    for number, (path, exists, latest) in enumerate(
-            zip(result["returned"], result["returned_exist"], result["latest"]), start=1):
-        if not exists:
+    folder = str(scratch_dir)
+    returned = probe.save_many(folder=folder, weights=_weights(rng), max_to_keep=max_to_keep, saves=saves)["returned"]
+    result = probe.clean.checkpoints_kept(folder=folder)  # what is on disk, read by the grader
+    on_disk = {os.path.join(folder, name.removesuffix(".index")) for name in result["index_files"]}
+    # The last max_to_keep paths returned are the checkpoints kept; the newest is the folder's latest.
+    for number, path in list(enumerate(returned, start=1))[-max_to_keep:]:
+        if path not in on_disk:
             raise Incorrect(_("save #{number} returned {path!r}, which is not a checkpoint on disk: return the path "
                               "that manager.save() gives", number=number, path=path))
-        if latest != path:
-            raise Incorrect(
-                _("after save #{number}, tf.train.latest_checkpoint finds {latest!r}, not the {path!r} it returned: "
-                  "save through tf.train.CheckpointManager, which records the newest checkpoint in the folder",
-                  number=number, latest=latest, path=path))
+    latest = None if result["latest"] is None else os.path.join(folder, result["latest"])
+    if latest != returned[-1]:
+        raise Incorrect(
+            _("after save #{number}, tf.train.latest_checkpoint finds {latest!r}, not the {path!r} it returned: "
+              "save through tf.train.CheckpointManager, which records the newest checkpoint in the folder",
+              number=saves, latest=latest, path=returned[-1]))
     on_disk = len(result["index_files"])
     if on_disk != max_to_keep:
         raise Incorrect(
@@ -172,11 +204,15 @@ def test_save_keeps_at_most_max_to_keep_checkpoints_on_disk(probe, rng, scratch_
 # --- restore_latest ---
 
 def test_restore_latest_restores_the_newest_checkpoint_exactly(probe, rng, scratch_dir):
+    """The checkpoints are written by a clean worker and reach the submission only as files. What
+    restore_latest restored, and the step it returned, can only come from the submission's process:
+    forging them means reading the checkpoint."""
     first = _weights(rng)
     saved = [first] + [_like(rng, first) for __ in range(int(rng.integers(1, 3)))]
     steps = sorted(int(s) for s in rng.choice(np.arange(10, 1000), size=len(saved), replace=False))
     fresh = _like(rng, first)
-    result = probe.restore_newest(folder=str(scratch_dir), saved_weights=saved, steps=steps, fresh_weights=fresh)
+    files = _grader_files(probe, [[weights, step] for weights, step in zip(saved, steps)])
+    result = probe.restore_into(folder=str(scratch_dir), files=files, fresh_weights=fresh)
     restored = _flat(result["weights"])
     if np.array_equal(restored, _flat(fresh)):
         raise Incorrect(_("restore_latest left the model's weights as they were: restore "
@@ -194,6 +230,8 @@ def test_restore_latest_restores_the_newest_checkpoint_exactly(probe, rng, scrat
 
 
 def test_restore_latest_on_an_empty_folder_returns_0_and_changes_nothing(probe, rng, scratch_dir):
+    """Both calls' answers come from the submission's process; the checkpoint of the second call is
+    written by a clean worker, into objects of the same kind and state as the ones restored into."""
     weights = _weights(rng)
     X, y = _data(rng, weights)
     step = int(rng.integers(3, 1000))
@@ -201,8 +239,9 @@ def test_restore_latest_on_an_empty_folder_returns_0_and_changes_nothing(probe, 
     later_step, later_weights = int(rng.integers(3, 1000)), _like(rng, weights)
     while later_step == step:
         later_step = int(rng.integers(3, 1000))
+    later_files = _grader_files(probe, [[later_weights, later_step]])
     result = probe.restore_empty(folder=str(scratch_dir), weights=weights, X=X, y=y, step=step,
-                                 later_weights=later_weights, later_step=later_step)
+                                 later_files=later_files)
     returned = float(numbers(result["returned"], "restore_latest").reshape(-1)[0])
     if returned == step:
         raise Incorrect(
@@ -228,7 +267,25 @@ def _train_case(rng):
     return weights, X, y, int(rng.integers(8, 16))
 
 
+def _newest(probe, folders, weights):
+    """What the newest checkpoint of each folder holds, read by a clean worker."""
+    return probe.clean.newest_checkpoints(folders=folders, shapes=_shapes(weights))
+
+
+def _expect_checkpoint_holds(newest, expected, done):
+    """The newest checkpoint holds the run's weights and an Adam that took `done` steps: the
+    run is judged by what it saved, not only by what it returned."""
+    expect_close(_flat(newest["weights"]), _flat(expected),
+                 _("the model's weights in the newest checkpoint (step {done})", done=done))
+    if newest["iterations"] != done:
+        raise Incorrect(_("the optimizer in the newest checkpoint (step {done}) has taken {iterations} steps: "
+                          "track the optimizer in the checkpoint and restore it with the model",
+                          done=done, iterations=newest["iterations"]))
+
+
 def test_train_resumable_trains_with_adam_on_the_mean_squared_error(probe, rng, scratch_dir):
+    """The returned weights come from the submission's process; the newest checkpoint (its step, the
+    model's variables, Adam's iteration count) is read by a clean worker."""
     weights, X, y, total = _train_case(rng)
     expected, __ = _adam(weights, X, y, total)
     mistakes = {
@@ -241,15 +298,26 @@ def test_train_resumable_trains_with_adam_on_the_mean_squared_error(probe, rng, 
     # make_model() may return a model whose input shape is set, or one built on its first call.
     for built in (True, False):
         kind = _("a built") if built else _("an unbuilt")
-        result = probe.train(folder=str(scratch_dir / f"built_{built}"), weights=weights, X=X, y=y, total_steps=total,
-                             built=built)
+        folder = str(scratch_dir / f"built_{built}")
+        result = probe.train(folder=folder, weights=weights, X=X, y=y, total_steps=total, built=built)
         expect_close(_weights_of(result, weights, "train_resumable"), _flat(expected),
                      _("the weights after {total} steps of train_resumable with {kind} model",
                        total=total, kind=kind), mistakes=mistakes)
-        if result["checkpoint_step"] != total:
+        (newest,) = _newest(probe, [folder], weights)
+        if newest["step"] != total:
             raise Incorrect(_("after the run, the newest checkpoint's step is {checkpoint_step}, not "
                               "total_steps={total}: increment checkpoint.step and save after every step",
-                              checkpoint_step=result['checkpoint_step'], total=total))
+                              checkpoint_step=newest["step"], total=total))
+        _expect_checkpoint_holds(newest, expected, total)
+
+
+def _expect_checkpointed_step(newest, expected, call, stop, done):
+    if newest["step"] != done:
+        raise Incorrect(
+            _("after call {call} with stop_after={stop}, the newest checkpoint's step is "
+              "{checkpoint_step}, not {done}: increment checkpoint.step and save after every step",
+              call=call, stop=stop, checkpoint_step=newest["step"], done=done))
+    _expect_checkpoint_holds(newest, expected, done)
 
 
 def test_train_resumable_resumed_in_a_new_process_matches_an_uninterrupted_run(probe, rng, scratch_dir):
@@ -282,17 +350,16 @@ def test_train_resumable_resumed_in_a_new_process_matches_an_uninterrupted_run(p
         expect_close(_weights_of(result, weights, "train_resumable"), _flat(expected),
                      _("the weights after call {call} (stop_after={stop}, step {done} in all)",
                        call=call, stop=stop, done=done), mistakes=mistakes)
-        if result["checkpoint_step"] != done:
-            raise Incorrect(
-                _("after call {call} with stop_after={stop}, the newest checkpoint's step is "
-                  "{checkpoint_step}, not {done}: increment checkpoint.step and save after every step",
-                  call=call, stop=stop, checkpoint_step=result['checkpoint_step'], done=done))
+        _expect_checkpointed_step(_newest(probe, [resumed_dir], weights)[0], expected, call, stop, done)
     # (3) the rest in a new process: nothing survives but the checkpoint folder.
     resumed = probe.fresh.train(folder=resumed_dir, weights=starts[2], X=X, y=y, total_steps=total, built=False)
     straight = probe.train(folder=straight_dir, weights=weights, X=X, y=y, total_steps=total)
     resumed_flat = _weights_of(resumed, weights, "train_resumable")
     straight_flat = _weights_of(straight, weights, "train_resumable")
     if is_close(resumed_flat, straight_flat, rtol=FLOAT32_RTOL, atol_scale=FLOAT32_RTOL / 10):
+        expected = _adam(weights, X, y, total)[0]
+        for newest in _newest(probe, [resumed_dir, straight_dir], weights):
+            _expect_checkpointed_step(newest, expected, 3, None, total)
         return
     rest = total - first - second
     predicted = {

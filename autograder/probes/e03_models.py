@@ -171,11 +171,18 @@ def _layer_summary(layers) -> list:
             for layer in layers]
 
 
+def _own_layers(model) -> list:
+    """The layers that compute inside `model`: not the containers that hold them (a
+    Sequential, a nested Model), nor the InputLayer a Sequential adds on its first call."""
+    return [layer for layer in _sublayers(model)
+            if not isinstance(layer, (tf.keras.Model, tf.keras.layers.InputLayer))]
+
+
 def linear_model_structure(sub, x):
     model = sub.LinearModel()
-    layers_before = _sublayers(model)
+    layers_before = _own_layers(model)
     output = as_array(_model_call(sub, model, x), "LinearModel()(X)")
-    layers = [layer for layer in _sublayers(model) if not isinstance(layer, tf.keras.Model)]  # not containers
+    layers = _own_layers(model)
     return {
         "layers_before": _layer_summary(layers_before),
         "layers": _layer_summary(layers),

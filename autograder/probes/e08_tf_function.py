@@ -226,13 +226,17 @@ def saved_function(sub, export_dir, inputs):
         raise ProbeFailure(_("the traced graph holds operations the grader does not run: {refused}",
                              refused=', '.join(refused)))
     fn = tf.saved_model.load(export_dir).fn
-    outputs, errors, output = [], [], {}
+    outputs, dtypes, errors, output = [], [], [], {}
     with _captured(output):
         for dtype, value in inputs:
             try:
-                outputs.append(np.asarray(fn(tf.constant(value, dtype)).numpy(), dtype=np.float64))
+                out = fn(tf.constant(value, dtype))
+                outputs.append(np.asarray(out.numpy(), dtype=np.float64))
+                dtypes.append(dtype_name(out))
                 errors.append(None)
             except Exception as error:  # no saved trace accepts this input
                 outputs.append(None)
+                dtypes.append(None)
                 errors.append(type(error).__name__)
-    return {"count": count, "op_types": sorted(op_types), "outputs": outputs, "errors": errors, **output}
+    return {"count": count, "op_types": sorted(op_types), "outputs": outputs, "dtypes": dtypes, "errors": errors,
+            **output}

@@ -1,13 +1,26 @@
 """Probes for e09_checkpoint (run in the worker).
 
 The grader's model is Dense(tanh) -> Dense on flat features, with the weights the check
-sends ([W1, b1, W2, b2]); its optimizer is Adam(0.01), trained here on the check's data.
-`train_resumable`'s make_model returns it either built (its input shape set with
-`tf.keras.Input`) or unbuilt (no weights until its first call, which creates them with the
-check's values): the syllabus allows both. Checkpoint folders come from the check.
+sends ([W1, b1, W2, b2]); its optimizer is Adam(0.01). `train_resumable`'s make_model
+returns it either built (its input shape set with `tf.keras.Input`) or unbuilt (no weights
+until its first call, which creates them with the check's values): the syllabus allows
+both. Checkpoint folders come from the check.
+
+Two sides. The probes that call the submission (`write_checkpoint`, `save_many`,
+`restore_into`, `restore_empty`, `train`) run in its process, where the submission can
+replace them; so they are never sent an answer the check will compare against. The
+checkpoints restore_latest restores are written by a clean worker (`grader_checkpoints`)
+and reach the submission's process only as files. What the submission writes is read by
+a clean worker that never imports it (`checkpoint_contents`, `checkpoints_kept`,
+`newest_checkpoints`): the files its CheckpointManager kept, and a checkpoint's model
+variables, Adam's iteration count and moments, and its step. The check compares them with
+its own NumPy replay of Adam. Every checkpoint the grader restores goes into objects of the
+same kind and state as the ones it was saved from (an Adam with its moment variables), so
+a restore that asserts `assert_existing_objects_matched()` passes.
 """
 import glob
 import os
+import tempfile
 
 import numpy as np
 import tensorflow as tf
@@ -15,6 +28,9 @@ from tensorflow.core.protobuf import trackable_object_graph_pb2
 
 from autograder.i18n import N_, _
 from autograder.probes.kit import ProbeFailure, as_array, type_name
+
+STEP_KEY = "step/.ATTRIBUTES/VARIABLE_VALUE"
+FILE_BYTES = 1 << 20  # a grader checkpoint of this small model is a few KB
 
 
 def _model(weights, built=True):
@@ -33,6 +49,19 @@ def _model(weights, built=True):
     return model
 
 
+def _blank_model(shapes):
+    """A built grader model of `shapes` = [inputs, hidden, outputs], all weights zero."""
+    inputs, hidden, outputs = (int(n) for n in shapes)
+    return _model([np.zeros((inputs, hidden)), np.zeros(hidden), np.zeros((hidden, outputs)), np.zeros(outputs)])
+
+
+def _adam(model):
+    """Adam(0.01) with its moment variables made (the state of an Adam that has stepped)."""
+    optimizer = tf.keras.optimizers.Adam(0.01)
+    optimizer.build(model.trainable_variables)
+    return optimizer
+
+
 def _adam_steps(model, optimizer, X, y, steps):
     X, y = tf.constant(X, tf.float32), tf.constant(y, tf.float32)
     for __ in range(steps):
@@ -46,7 +75,7 @@ def _values(variables):
 
 
 def _grader_checkpoint(model, optimizer, step=0):
-    """The syllabus' checkpoint, written by the grader (for save and restore_latest)."""
+    """The syllabus' checkpoint, made by the grader."""
     return tf.train.Checkpoint(model=model, optimizer=optimizer, step=tf.Variable(step, dtype=tf.int64))
 
 
@@ -65,101 +94,66 @@ def _submission_checkpoint(sub, model, optimizer):
     return checkpoint
 
 
-def _saved_names(path):
-    """The names the checkpoint's root object tracks its children under."""
-    graph = trackable_object_graph_pb2.TrackableObjectGraph()
-    graph.ParseFromString(tf.train.load_checkpoint(path).get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
-    return sorted(child.local_name for child in graph.nodes[0].children if child.local_name != "save_counter")
-
-
 def _first_line(error):
     lines = str(error).strip().splitlines()
     return f"{type(error).__name__}: {lines[0].strip()}" if lines else type(error).__name__
 
 
-def names(sub, folder, weights, other_weights, X, y, steps, step):
-    """Saves the submission's checkpoint; restores it under the syllabus' names with the
-    grader's own tf.train.Checkpoint and asks the restore status whether everything matched."""
-    model, optimizer = _model(weights), tf.keras.optimizers.Adam(0.01)
-    _adam_steps(model, optimizer, X, y, steps)
+# --- in the submission's process -----------------------------------------------------------
+
+def write_checkpoint(sub, folder, weights, X, y, steps, step):
+    """Trains the grader's model `steps` Adam steps, tracks it with make_checkpoint, sets its
+    step and writes it to `folder`/submission (read by `checkpoint_contents`)."""
+    model = _model(weights)
+    optimizer = tf.keras.optimizers.Adam(0.01)
+    _adam_steps(model, optimizer, X, y, int(steps))
     checkpoint = _submission_checkpoint(sub, model, optimizer)
-    checkpoint.step.assign(step)
-    path = checkpoint.write(os.path.join(folder, "submission"))
-    restored_model, restored_optimizer = _model(other_weights), tf.keras.optimizers.Adam(0.01)
-    restored_optimizer.build(restored_model.trainable_variables)
-    restored_step = tf.Variable(0, dtype=tf.int64)
-    # One restore per name, each asked by its status whether its objects found saved values.
-    # All at once would hide a wrong model key: Keras 3's optimizer tracks the model's
-    # variables too, so they would come back through `optimizer/...` and nothing would fire.
-    unmatched = {}
-    for name, target in (("model", restored_model), ("optimizer", restored_optimizer), ("step", restored_step)):
-        status = tf.train.Checkpoint(**{name: target}).read(path)
-        try:
-            status.assert_existing_objects_matched()
-        except AssertionError as error:
-            unmatched[name] = str(error).splitlines()[0].split(". Showing")[0]  # its first sentence
-        status.expect_partial()  # the other names' values are read by their own restore
-    return {"saved_names": _saved_names(path), "unmatched": unmatched, "step": int(restored_step.numpy()),
-            "saved": _values(model.trainable_variables), "restored": _values(restored_model.trainable_variables)}
-
-
-def optimizer_round_trip(sub, folder, weights, other_weights, X, y, steps):
-    """Adam's state through the submission's checkpoint: written after `steps` steps, read
-    into a fresh model and optimizer tracked by another make_checkpoint."""
-    model, optimizer = _model(weights), tf.keras.optimizers.Adam(0.01)
-    _adam_steps(model, optimizer, X, y, steps)
-    path = _submission_checkpoint(sub, model, optimizer).write(os.path.join(folder, "submission"))
-    fresh_model, fresh_optimizer = _model(other_weights), tf.keras.optimizers.Adam(0.01)
-    fresh_optimizer.build(fresh_model.trainable_variables)
-    _submission_checkpoint(sub, fresh_model, fresh_optimizer).read(path)
-    # Adam's variables: the iteration count, the learning rate, then its moments, in order.
-    slots = lambda opt: [np.asarray(v.numpy()) for v in opt.variables if len(v.shape)]  # noqa: E731
-    return {"iterations": int(fresh_optimizer.iterations.numpy()), "saved_slots": slots(optimizer),
-            "restored_slots": slots(fresh_optimizer)}
+    checkpoint.step.assign(int(step))
+    checkpoint.write(os.path.join(folder, "submission"))
+    return True
 
 
 def save_many(sub, folder, weights, max_to_keep, saves):
-    """Calls save `saves` times on the grader's checkpoint; what is on disk after each."""
-    model, optimizer = _model(weights), tf.keras.optimizers.Adam(0.01)
-    checkpoint = _grader_checkpoint(model, optimizer)
-    returned, exists, latest = [], [], []
-    for number in range(saves):
+    """Calls save `saves` times on the grader's checkpoint (step 1, 2, ...); the paths it
+    returned (what is on disk is read by `checkpoints_kept`)."""
+    model = _model(weights)
+    checkpoint = _grader_checkpoint(model, _adam(model))
+    returned = []
+    for number in range(int(saves)):
         checkpoint.step.assign(number + 1)
         path = sub.save(checkpoint, folder, int(max_to_keep))
         path = os.fspath(path) if isinstance(path, (str, os.PathLike)) else path
         returned.append(path if isinstance(path, str) else type_name(path))
-        exists.append(isinstance(path, str) and os.path.isfile(path + ".index"))
-        latest.append(tf.train.latest_checkpoint(folder))
-    index_files = sorted(os.path.basename(p) for p in glob.glob(os.path.join(folder, "*.index")))
-    kept_steps = [_step_of(os.path.join(folder, name.removesuffix(".index"))) for name in index_files]
-    return {"returned": returned, "returned_exist": exists, "latest": latest, "index_files": index_files,
-            "kept_steps": kept_steps}
+    return {"returned": returned}
 
 
-def restore_newest(sub, folder, saved_weights, steps, fresh_weights):
-    """The grader saves one checkpoint per entry of saved_weights (with its step); restore_latest
-    then restores into a fresh model and optimizer."""
-    model, optimizer = _model(saved_weights[0]), tf.keras.optimizers.Adam(0.01)
-    checkpoint = _grader_checkpoint(model, optimizer)
-    manager = tf.train.CheckpointManager(checkpoint, folder, max_to_keep=len(saved_weights))
-    for weights, step in zip(saved_weights, steps):
-        for variable, value in zip(model.trainable_variables, weights):
-            variable.assign(np.asarray(value, np.float32))
-        checkpoint.step.assign(step)
-        manager.save()
+def _lay_out(folder, files):
+    """Writes the grader's checkpoint files (name -> bytes) into `folder`."""
+    for name, data in files.items():
+        if os.path.basename(name) != name or name in ("", ".", ".."):
+            raise ValueError(f"not a file name: {name!r}")
+        with open(os.path.join(folder, name), "wb") as file:
+            file.write(np.asarray(data, np.uint8).tobytes())
+
+
+def restore_into(sub, folder, files, fresh_weights):
+    """restore_latest on a folder holding the grader's checkpoints (`files`, written by
+    `grader_checkpoints`), into a fresh model and Adam of the same kind and state. What it
+    restored can only be read here: these values come from the submission's process."""
+    _lay_out(folder, files)
     fresh = _model(fresh_weights)
-    target = _grader_checkpoint(fresh, tf.keras.optimizers.Adam(0.01))
+    target = _grader_checkpoint(fresh, _adam(fresh))
     returned = sub.restore_latest(target, folder)
     return {"returned": as_array(returned, "restore_latest"), "step": int(target.step.numpy()),
             "weights": _values(fresh.trainable_variables)}
 
 
-def restore_empty(sub, folder, weights, X, y, step, later_weights, later_step):
+def restore_empty(sub, folder, weights, X, y, step, later_files):
     """restore_latest on an empty folder, into a trained model whose step is `step`; then,
-    once the grader has saved a checkpoint (`later_weights`, `later_step`) there, again."""
+    once the folder holds the grader's checkpoint (`later_files`), again."""
     model, optimizer = _model(weights), tf.keras.optimizers.Adam(0.01)
     _adam_steps(model, optimizer, X, y, 1)
-    checkpoint = _grader_checkpoint(model, optimizer, step)
+    checkpoint = _grader_checkpoint(model, optimizer, int(step))
     before = _values(model.trainable_variables) + _values(optimizer.variables)
     try:
         returned = sub.restore_latest(checkpoint, folder)
@@ -171,12 +165,19 @@ def restore_empty(sub, folder, weights, X, y, step, later_weights, later_step):
               "returns None there; check for None and return 0", first_line=_first_line(error))) from None
     after = _values(model.trainable_variables) + _values(optimizer.variables)
     result = {"returned": as_array(returned, "restore_latest"), "step": int(checkpoint.step.numpy()),
-              "unchanged": all(np.array_equal(a, b) for a, b in zip(before, after)), "files": sorted(os.listdir(folder))}
+              "unchanged": all(np.array_equal(a, b) for a, b in zip(before, after))}
     # The same call once the folder holds a checkpoint: a constant 0 is not an answer.
-    later_model = _model(later_weights)
-    later = _grader_checkpoint(later_model, tf.keras.optimizers.Adam(0.01), later_step)
-    tf.train.CheckpointManager(later, folder, max_to_keep=1).save()
-    result["returned_later"] = as_array(sub.restore_latest(checkpoint, folder), "restore_latest")
+    _lay_out(folder, later_files)
+    try:
+        returned = sub.restore_latest(checkpoint, folder)
+    except NotImplementedError:
+        raise
+    except Exception as error:
+        raise ProbeFailure(
+            _("restore_latest raises once the folder holds a checkpoint ({first_line}); that checkpoint was saved "
+              "from a model and an Adam of the same kind and state as the ones it restores into",
+              first_line=_first_line(error))) from None
+    result["returned_later"] = as_array(returned, "restore_latest")
     result["weights_later"] = _values(model.trainable_variables)
     return result
 
@@ -185,21 +186,12 @@ KIND = {True: N_("a built model (its input shape already set with tf.keras.Input
         False: N_("an unbuilt model (no input shape and no weights before its first call)")}
 
 
-def _step_of(path):
-    """The `step` saved in the checkpoint at `path`, or None."""
-    reader = tf.train.load_checkpoint(path)
-    key = "step/.ATTRIBUTES/VARIABLE_VALUE"
-    return int(reader.get_tensor(key)) if reader.has_tensor(key) else None
-
-
 def train(sub, folder, weights, X, y, total_steps, stop_after=None, built=True):
     """One call of train_resumable with a make_model that makes the grader's model with
-    `weights` (built or not); also reports the step of the newest checkpoint in the folder."""
-    made = []
-
+    `weights` (built or not). The weights it returns come from the submission's process;
+    its checkpoints are read by `newest_checkpoints`."""
     def make_model():
-        made.append(_model(weights, built=built))
-        return made[-1]
+        return _model(weights, built=built)
 
     try:
         values = sub.train_resumable(make_model, np.asarray(X, np.float32), np.asarray(y, np.float32),
@@ -217,7 +209,93 @@ def train(sub, folder, weights, X, y, total_steps, stop_after=None, built=True):
     if not isinstance(values, (list, tuple)):
         raise ProbeFailure(_("train_resumable should return a list of arrays, not {type_name}",
                              type_name=type_name(values)))
-    values = [as_array(value, "train_resumable") for value in values]
+    return {"weights": [as_array(value, "train_resumable") for value in values]}
+
+
+# --- in a clean worker (sub is None): the grader's checkpoints, and reading the submission's
+
+def grader_checkpoints(sub, saved, shapes):
+    """The files of a CheckpointManager that saved the grader's model, an Adam with its
+    moments and the step, once per [weights, step] of `saved`: {file name: bytes}."""
+    model = _blank_model(shapes)
+    checkpoint = _grader_checkpoint(model, _adam(model))
+    folder = tempfile.mkdtemp(prefix="grader-checkpoints-")
+    manager = tf.train.CheckpointManager(checkpoint, folder, max_to_keep=len(saved))
+    for weights, step in saved:
+        for variable, value in zip(model.trainable_variables, weights):
+            variable.assign(np.asarray(value, np.float32))
+        checkpoint.step.assign(int(step))
+        manager.save()
+    files = {}
+    for name in sorted(os.listdir(folder)):
+        with open(os.path.join(folder, name), "rb") as file:
+            files[name] = np.frombuffer(file.read(FILE_BYTES), np.uint8)
+    return {"files": files}
+
+
+def _saved_names(reader):
+    """The names the checkpoint's root object tracks its children under."""
+    graph = trackable_object_graph_pb2.TrackableObjectGraph()
+    graph.ParseFromString(reader.get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"))
+    return sorted(child.local_name for child in graph.nodes[0].children if child.local_name != "save_counter")
+
+
+def _contents(path, shapes):
+    """What the checkpoint at `path` holds under each syllabus name, read into the grader's
+    own objects one name at a time (all at once would hide a wrong model key: Keras 3's
+    optimizer tracks the model's variables too, so they would come back through
+    `optimizer/...`), and whether each restore status found every object matched."""
+    try:
+        reader = tf.train.load_checkpoint(path)
+    except (tf.errors.OpError, ValueError):
+        raise ProbeFailure(_("the grader finds no checkpoint at {path}, where it was written",
+                             path=os.path.basename(path))) from None
+    model = _blank_model(shapes)
+    optimizer = _adam(_blank_model(shapes))  # its own model: what it tracks never reaches `model`
+    step = tf.Variable(0, dtype=tf.int64)
+    unmatched = {}
+    for name, target in (("model", model), ("optimizer", optimizer), ("step", step)):
+        try:
+            status = tf.train.Checkpoint(**{name: target}).read(path)
+            status.assert_existing_objects_matched()
+        except (AssertionError, ValueError, TypeError, tf.errors.OpError) as error:
+            unmatched[name] = str(error).strip().splitlines()[0].split(". Showing")[0]  # its first sentence
+            continue
+        status.expect_partial()  # the other names' values are read by their own restore
+    slots = {kind: [np.asarray(v.numpy()) for v in optimizer.variables if v.path.endswith("_" + kind)]
+             for kind in ("momentum", "velocity")}
+    dtypes = reader.get_variable_to_dtype_map()
+    return {"saved_names": _saved_names(reader), "unmatched": unmatched,
+            "step": int(reader.get_tensor(STEP_KEY)) if reader.has_tensor(STEP_KEY) else None,
+            "step_dtype": dtypes[STEP_KEY].name if STEP_KEY in dtypes else None,
+            "weights": _values(model.trainable_variables), "iterations": int(optimizer.iterations.numpy()),
+            "momentums": slots["momentum"], "velocities": slots["velocity"]}
+
+
+def checkpoint_contents(sub, path, shapes):
+    """The checkpoint `write_checkpoint` wrote, read back by the grader."""
+    return _contents(path, shapes)
+
+
+def checkpoints_kept(sub, folder):
+    """The checkpoints in `folder` (index file names), the newest one the folder's state
+    file names (relative to `folder`, or None), and the step each kept one holds."""
+    index_files = sorted(os.path.basename(p) for p in glob.glob(os.path.join(folder, "*.index")))
     latest = tf.train.latest_checkpoint(folder)
-    return {"weights": values, "checkpoint_step": None if latest is None else _step_of(latest),
-            "models_made": len(made)}
+    return {"index_files": index_files, "latest": None if latest is None else os.path.relpath(latest, folder),
+            "kept_steps": [_step_of(os.path.join(folder, name.removesuffix(".index"))) for name in index_files]}
+
+
+def _step_of(path):
+    """The `step` saved in the checkpoint at `path`, or None."""
+    reader = tf.train.load_checkpoint(path)
+    return int(reader.get_tensor(STEP_KEY)) if reader.has_tensor(STEP_KEY) else None
+
+
+def newest_checkpoints(sub, folders, shapes):
+    """For each folder, what its newest checkpoint holds ({"step": None} when it has none)."""
+    found = []
+    for folder in folders:
+        latest = tf.train.latest_checkpoint(folder)
+        found.append({"step": None} if latest is None else _contents(latest, shapes))
+    return found

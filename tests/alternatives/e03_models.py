@@ -19,7 +19,9 @@ class Linear(tf.keras.layers.Layer):
 class LinearModel(tf.keras.Model):
     def __init__(self):
         super().__init__()
-        self.parts = [Linear(units=1)]  # tracked inside a list
+        # Tracked inside a list, and inside a container: Sequential adds an InputLayer of
+        # its own when first called, which is not a layer of the model.
+        self.parts = [tf.keras.Sequential([Linear(units=1)])]
 
     def call(self, x):
         for part in self.parts:

@@ -1,6 +1,7 @@
 """A correct e09 written differently: the step variable from a NumPy int64, a manager that
-reads the folder's `checkpoint` file (manager.latest_checkpoint) to restore, a tf.function
-training step with the optimizer built up front, and checkpoint.step as the loop counter."""
+reads the folder's `checkpoint` file (manager.latest_checkpoint) to restore, a restore that
+asserts every existing object matched (as the lesson recommends), a tf.function training
+step with the optimizer built up front, and checkpoint.step as the loop counter."""
 import numpy as np
 import tensorflow as tf
 
@@ -25,7 +26,7 @@ def restore_latest(checkpoint, directory):
     latest = manager.latest_checkpoint
     if latest is None:
         return 0
-    checkpoint.restore(latest)
+    checkpoint.restore(latest).assert_existing_objects_matched()
     return int(checkpoint.step)
 
 
