@@ -36,6 +36,7 @@ class RunResult:
     seed: int | None
     checks: list[CheckResult] = field(default_factory=list)
     duration_s: float = 0.0
+    notes: dict[str, str] = field(default_factory=dict)   # topic id -> what its import skipped
 
     @property
     def score(self) -> int:
@@ -51,7 +52,8 @@ class RunResult:
 
     def as_json(self) -> dict:
         return {"submission": self.submission, "seed": self.seed, "score": self.score,
-                "max_score": self.max_score, "checks": [asdict(result) for result in self.checks]}
+                "max_score": self.max_score, "checks": [asdict(result) for result in self.checks],
+                "notes": self.notes}
 
 
 class _Collector:
@@ -151,4 +153,6 @@ def run_checks(folder: Path | None, topics: list[Topic], *, submission: ProbedSu
     result.checks = in_course_order(collector.results.values())
     result.seed = collector.seed
     result.duration_s = round(time.monotonic() - started, 3)
+    skipped = getattr(submission, "import_notes", {})  # a notebook's cells that raised (engine/worker.py)
+    result.notes = {topic.id: "; ".join(skipped[topic.module]) for topic in topics if topic.module in skipped}
     return result

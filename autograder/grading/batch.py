@@ -273,7 +273,10 @@ class Batch:
             self.failed.append(job.found.student)  # the grader itself failed: retry next run, record nothing
             return
         duration = outcome.duration_s if outcome is not None else 0.0
-        notes = boundary.clean_text("; ".join(f"{topic}: {why}" for topic, why in {**job.unreadable, **job.notes}.items()))
+        reported = outcome.report.get("notes") if outcome is not None and outcome.report is not None else None
+        skipped = list(reported.items()) if isinstance(reported, dict) else []  # a notebook's cells that raised
+        notes = boundary.clean_text("; ".join(f"{topic}: {why}" for topic, why in
+                                              [*job.unreadable.items(), *job.notes.items(), *skipped]))
         try:
             self.book.record(run_id, job.found.student, job.found.files_hash, results, round(duration, 3), notes,
                              job.flags)

@@ -172,8 +172,8 @@ def _syntax_problem(code: str) -> str | None:
     except SyntaxError as error:
         return _("{error_type} on its line {line}: {message}", error_type=type(error).__name__,
                  line=error.lineno or "?", message=error.msg)
-    except ValueError as error:  # a null byte
-        return str(error)
+    except (ValueError, RecursionError, MemoryError) as error:  # a null byte; nesting too deep to compile
+        return f"{type(error).__name__}: {error}"
     return None
 
 
@@ -191,7 +191,7 @@ def _guarded(code: str, number: int) -> str:
                f"except Exception as __cell_error__:\n    {CELL_ERRORS}.append(({number}, __cell_error__))\n")
     try:
         compile(wrapped, "<cell>", "exec", dont_inherit=True)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return f"# %% cell {number}\n{code}\n"
     return wrapped
 

@@ -39,7 +39,7 @@ SKIPPED = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".course-progre
 STUDENT = "submission"   # the one student folder of a Gradescope run
 
 TEXT = Texts(graded=N_("Graded with seed {seed} in {seconds:.0f} s: {score}/{max_score} points."),
-             notes=N_("Some files could not be read: {notes}"),
+             notes=N_("About the files handed in: {notes}"),
              failed=N_("The autograder could not grade this submission; its log is in the autograder output."),
              wrote=N_("wrote {target}: {score} points"))
 
