@@ -86,6 +86,7 @@ def notebook_to_module(data: bytes, name: str, topic: Topic) -> Converted:
     return Converted("\n".join(parts), "\n\n".join(kept), notes)
 
 
+# The module's first lines: own text (a comment in the code, not a message to translate).
 _HEADER = '''\
 # The code cells of {name}, converted by the course's grader: the cells the course added to
 # run checks are left out, and each cell runs on its own (one that raises is skipped and
