@@ -112,6 +112,20 @@ def test_a_saved_notebook_becomes_exactly_the_code_of_the_exercise_file(topic_id
     assert not any(name and name.startswith("autograder") for name in imported), "a generated cell was kept"
 
 
+@pytest.mark.parametrize("topic_id", TOPICS)
+def test_an_untagged_notebook_in_chinese_loses_exactly_the_generated_cells(topic_id):
+    """As `language zh` wrote it before cells had roles: known by the generated text."""
+    from autograder.classroom.notebooks import new_notebook
+    topic = COURSE.topic(topic_id)
+    cells = topic_cells(topic, with_solutions=True, lang="zh")
+    for item in cells:
+        item.cell.metadata.pop("tags")
+    notebook = new_notebook([item.cell for item in cells], topic_id)
+    converted = notebook_to_module(nbformat.writes(notebook).encode(), "x.ipynb", topic)
+    kept = [item.cell.source for item in cells if item.role in ("lesson", "solution") and item.cell.cell_type == "code"]
+    assert converted.code == "\n\n".join(kept) and "older version of the course" in converted.notes[0]
+
+
 def test_every_generated_cell_carries_its_role_and_only_those():
     for topic in COURSE.topics:
         notebook = nbformat.read(topic.notebook, as_version=4)

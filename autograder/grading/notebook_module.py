@@ -70,7 +70,7 @@ def notebook_to_module(data: bytes, name: str, topic: Topic) -> Converted:
     notes = [] if tagged or not cells else [_(
         "{name} comes from an older version of the course, whose cells carry no roles: the course's own cells "
         "were recognised by their text (any that was edited runs as your own cell)", name=name)]
-    parts, kept = [_HEADER.format(name=name.replace("\n", " "), errors=CELL_ERRORS)], []
+    parts, kept = [_HEADER.format(name=" ".join(name.split()), errors=CELL_ERRORS)], []  # one line, whatever the name
     for number, cell in enumerate(notebook.cells, 1):
         if cell.get("cell_type") != "code" or _generated(cell, role_of(cell), generated):
             continue
