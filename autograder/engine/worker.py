@@ -15,13 +15,10 @@ import sys
 import traceback
 from pathlib import Path
 
-from autograder.engine import errortext, protocol, verdict
+from autograder.engine import CELL_ERRORS, errortext, protocol, verdict
 from autograder.engine.probing import CourseBug, find_probe
 
-# A notebook converted for grading (grading/notebook_module.py) runs each cell on its own
-# and lists here the cells that raised, as (cell number, exception).
-CELL_ERRORS = "__notebook_cell_errors__"
-MAX_NOTES = 20
+MAX_NOTES = 20   # cells named per module
 
 
 class _SubmissionFiles:

@@ -30,12 +30,12 @@ import tokenize
 from dataclasses import dataclass, field
 
 from autograder.course import Topic
+from autograder.engine import CELL_ERRORS   # where the worker reads which cells raised
 from autograder.i18n import _
 
 # The roles of the cells the course adds to run checks and draw pictures; "lesson" and
 # "solution" cells hold the lesson's code and the student's answers and are kept.
 LEFT_OUT_ROLES = ("setup", "check", "picture", "check_all")
-CELL_ERRORS = "__notebook_cell_errors__"
 
 
 class Unreadable(Exception):
