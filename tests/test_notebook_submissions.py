@@ -138,11 +138,13 @@ def test_magics_and_shell_escapes_are_left_out_by_ipythons_own_reading():
     notebook = saved_by_jupyterlab("e01")
     notebook.cells[2:2] = [new_code_cell("%matplotlib inline\n!pip install nothing\nfiles = !ls\nstandardize?"),
                            new_code_cell("%%time\nimport os\nos._exit(3)"),
-                           new_code_cell("if True:\n    %time x = 1\ny = '''text\n%not a magic\n'''")]
+                           new_code_cell("if True:\n    %time x = 1\ny = '''text\n%not a magic\n'''"),
+                           new_code_cell("from __future__ import annotations")]
     converted = notebook_to_module(nbformat.writes(notebook).encode(), "e01_tensors.ipynb", COURSE.topic("e01"))
     assert "os._exit" not in converted.source and "%not a magic" in converted.source
-    assert all(word not in converted.source for word in ("get_ipython", "pip install", "%matplotlib", "!ls"))
-    assert len(converted.notes) == 1 and "cell 4" in converted.notes[0] and "cell magic (%%time)" in converted.notes[0]
+    assert all(word not in converted.source for word in ("get_ipython", "pip install", "%matplotlib", "!ls", "__future__"))
+    assert len(converted.notes) == 2 and "cell 4" in converted.notes[0] and "cell magic (%%time)" in converted.notes[0]
+    assert "cell 6" in converted.notes[1] and "`from __future__` import" in converted.notes[1]
     compile(converted.source, "e01_tensors.py", "exec")
 
 

@@ -77,11 +77,13 @@ def notebook_to_module(data: bytes, name: str, topic: Topic) -> Converted:
         code, note = _without_ipython_syntax(cell.source)
         if note is None and code is not None:
             note = _syntax_problem(code)
-        if note is not None:
+        guarded = _guarded(code, number) if note is None else None
+        if guarded is None:
             notes.append(_("cell {number} of {name} ({first_line}) was left out: {why}", number=number, name=name,
-                           first_line=_first_line(cell.source), why=note))
+                           first_line=_first_line(cell.source),
+                           why=note or _("it cannot run inside the module (a `from __future__` import?)")))
             continue
-        parts.append(_guarded(code, number))
+        parts.append(guarded)
         kept.append(code)
     return Converted("\n".join(parts), "\n\n".join(kept), notes)
 
@@ -184,16 +186,16 @@ def _first_line(source: str) -> str:
     return first if len(first) <= 50 else first[:47] + "..."
 
 
-def _guarded(code: str, number: int) -> str:
+def _guarded(code: str, number: int) -> str | None:
     """The cell inside a try statement that records its error, so later cells still run;
-    the cell as it is when it cannot be wrapped (a `from __future__` import)."""
+    None when it cannot be wrapped (a `from __future__` import must open a module)."""
     body = _indent(code)
     wrapped = (f"# %% cell {number}\ntry:\n{body}    pass\n"
                f"except Exception as __cell_error__:\n    {CELL_ERRORS}.append(({number}, __cell_error__))\n")
     try:
         compile(wrapped, "<cell>", "exec", dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return f"# %% cell {number}\n{code}\n"
+        return None
     return wrapped
 
 
