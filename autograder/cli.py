@@ -37,6 +37,7 @@ def add_submission_options(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_check(args) -> int:
+    from autograder.grading.submissions import as_exercise_folder
     from autograder.selfstudy.commands import warn_about_folder
     course = load_course()
     try:
@@ -44,13 +45,22 @@ def cmd_check(args) -> int:
     except LookupError as unknown:
         print(unknown.args[0], file=sys.stderr)
         return 2
-    if not warn_about_folder(args.submission, topics, args.lang):
-        return 2
+    with as_exercise_folder(args.submission, course) as (folder, notes):
+        for topic in topics:  # notebooks or renamed copies: which file each topic was checked from
+            if topic.id in notes:
+                print(f"{topic.id}: {notes[topic.id]}", file=sys.stderr)
+        if folder == args.submission and not warn_about_folder(args.submission, topics, args.lang):
+            return 2
+        return _check_folder(args, folder, topics, course)
+
+
+def _check_folder(args, folder: Path, topics, course) -> int:
     from autograder.lanes import default_lanes, run_in_lanes
 
     policy = sandbox.Policy.from_env()  # read once, here: the process boundary `grade` and tests cross
-    run = run_in_lanes(args.submission, topics, lanes=args.jobs or default_lanes(topics), only=args.only,
+    run = run_in_lanes(folder, topics, lanes=args.jobs or default_lanes(topics), only=args.only,
                        seed=args.seed, timeout_scale=args.timeout_scale, warm=args.workers == "warm", policy=policy)
+    run.submission = str(args.submission)
     from autograder.report import UI, print_report, write_json  # after the run: TensorFlow's import starts sooner
 
     if not run.checks:

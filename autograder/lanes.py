@@ -167,4 +167,5 @@ def _ignore(signum, frame) -> None:
 def _merged(folder: Path, runs: list[RunResult], seed: int, seconds: float) -> RunResult:
     merged = RunResult(submission=str(folder), seed=seed, duration_s=round(seconds, 3))
     merged.checks = in_course_order(check for run in runs for check in run.checks)
+    merged.notes = {topic: note for run in runs for topic, note in run.notes.items()}
     return merged

@@ -27,6 +27,8 @@ def print_report(run: RunResult, course: Course, lang: str = "en", console: Cons
     console = console or Console(highlight=False)
     ui = UI[lang]
     topic_shown = None
+    for topic_id, note in run.notes.items():  # a notebook's cells that raised at import
+        console.print(f"{topic_id}: {escape(note)}", style="yellow")
     for result in run.checks:
         if result.topic != topic_shown:
             topic = course.topic(result.topic)

@@ -37,6 +37,7 @@ class RunResult:
     checks: list[CheckResult] = field(default_factory=list)
     duration_s: float = 0.0
     internal_errors: list[str] = field(default_factory=list)  # ids of checks that failed on the trusted side
+    notes: dict[str, str] = field(default_factory=dict)   # topic id -> what its import skipped
 
     @property
     def score(self) -> int:
@@ -52,7 +53,8 @@ class RunResult:
 
     def as_json(self) -> dict:
         report = {"submission": self.submission, "seed": self.seed, "score": self.score,
-                  "max_score": self.max_score, "checks": [asdict(result) for result in self.checks]}
+                  "max_score": self.max_score, "checks": [asdict(result) for result in self.checks],
+                  "notes": self.notes}
         if self.internal_errors:  # `grade` records no grade then, and tries again next run
             report["internal_errors"] = self.internal_errors
         return report
@@ -159,4 +161,6 @@ def run_checks(folder: Path | None, topics: list[Topic], *, submission: ProbedSu
     result.seed = collector.seed
     result.internal_errors = collector.internal
     result.duration_s = round(time.monotonic() - started, 3)
+    skipped = getattr(submission, "import_notes", {})  # a notebook's cells that raised (engine/worker.py)
+    result.notes = {topic.id: "; ".join(skipped[topic.module]) for topic in topics if topic.module in skipped}
     return result

@@ -52,7 +52,7 @@ def test_a_zip_of_a_folder_is_unpacked_and_its_exercise_found(tmp_path, course):
     student.mkdir()
     source = (SOLUTIONS / f"{MODULE}.py").read_bytes()
     _zip(student / "work.zip", {f"alice-work/{MODULE}.py": source, "alice-work/notes.txt": b"hi"})
-    assert subs.materialize(_found(student), tmp_path / "out", course) == {}
+    assert subs.materialize(_found(student), tmp_path / "out", course).unreadable == {}
     assert (tmp_path / "out" / f"{MODULE}.py").read_bytes() == source
 
 
@@ -64,7 +64,7 @@ def test_a_zip_with_an_unsafe_member_is_refused_and_nothing_escapes(tmp_path, co
     links = (member,) if why == "symbolic link" else ()
     members = {} if links else {member: b"print('escaped')"}
     _zip(student / "work.zip", {**members, f"{MODULE}.py": b"x = 1\n"}, links)
-    problems = subs.materialize(_found(student), tmp_path / "out", course)
+    problems = subs.materialize(_found(student), tmp_path / "out", course).unreadable
     assert why in problems["e01"]
     assert not (tmp_path / "escape.py").exists() and not (tmp_path.parent / "escape.py").exists()
     assert not (tmp_path / "out" / f"{MODULE}.py").exists()
@@ -75,23 +75,30 @@ def test_a_zip_larger_than_the_limit_is_refused(tmp_path, course, monkeypatch):
     student = tmp_path / "bob"
     student.mkdir()
     _zip(student / "work.zip", {f"{MODULE}.py": b"#" * 5000})
-    assert "MiB" in subs.materialize(_found(student), tmp_path / "out", course)["e01"]
+    assert "MiB" in subs.materialize(_found(student), tmp_path / "out", course).unreadable["e01"]
 
 
-def test_a_notebook_becomes_a_module_without_its_check_cells(tmp_path, course):
+def test_an_untagged_notebook_loses_the_generated_cells_and_nbgrader_tests_by_what_they_are(tmp_path, course):
+    """A notebook saved before cells had roles: the course's cells are known by their exact
+    text, nbgrader's test cells by their metadata; a student's own cell stays, whatever it says."""
+    from autograder.classroom.notebooks import SETUP
     notebook = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("# e01"),
+        nbformat.v4.new_code_cell(SETUP),
         nbformat.v4.new_code_cell("import numpy as np\n\ndef one_hot(labels, depth):\n    return 1"),
-        nbformat.v4.new_code_cell("from autograder.classroom import check\ncheck('e01')"),
+        nbformat.v4.new_code_cell('check("e01", "one_hot")'),
+        nbformat.v4.new_code_cell("mine = 'my own autograder notes'"),
         nbformat.v4.new_code_cell("assert one_hot(0, 2) == 1", metadata={"nbgrader": {"grade": True, "solution": False,
                                                                                     "grade_id": "t", "points": 1}}),
     ])
     student = tmp_path / "carol"
     student.mkdir()
     nbformat.write(notebook, student / f"{MODULE}.ipynb")
-    assert subs.materialize(_found(student), tmp_path / "out", course) == {}
+    written = subs.materialize(_found(student), tmp_path / "out", course)
+    assert written.unreadable == {} and "older version of the course" in written.notes["e01"]
     module = (tmp_path / "out" / f"{MODULE}.py").read_text()
-    assert "def one_hot" in module and "check('e01')" not in module and "assert one_hot" not in module
+    assert "def one_hot" in module and "my own autograder notes" in module
+    assert 'check("e01"' not in module and "assert one_hot" not in module and "quiet_tensorflow_start" not in module
     compile(module, MODULE, "exec")
 
 
@@ -99,7 +106,7 @@ def test_a_notebook_with_broken_json_is_reported_not_raised(tmp_path, course):
     student = tmp_path / "dave"
     student.mkdir()
     (student / f"{MODULE}.ipynb").write_text('{"cells": [', encoding="utf-8")
-    assert "not a readable notebook" in subs.materialize(_found(student), tmp_path / "out", course)["e01"]
+    assert "not a readable notebook" in subs.materialize(_found(student), tmp_path / "out", course).unreadable["e01"]
 
 
 def test_the_hash_follows_the_files(tmp_path):

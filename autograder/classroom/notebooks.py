@@ -10,6 +10,10 @@ markdown cells, code as code cells), clear its solutions with nbgrader's `ClearS
   results, placed after an exercise's check cell;
 - at the end, `check("e01")` for the whole topic.
 
+Every generated cell carries its role as a cell tag (`course-setup`, `course-check`, ...;
+`role_of` reads it back), so that grading a handed-in notebook drops the cells the course
+added by what they are, not by what they say (grading/notebook_module.py).
+
 Topics come from the course map, so a new topic's notebook appears with its solution file.
 `nbgrader_course.py` builds its notebooks from the same cells (`topic_cells`).
 
@@ -196,13 +200,33 @@ def _is_solution(cell: NotebookNode) -> bool:
     return cell.cell_type == "code" and "### BEGIN SOLUTION" in cell.source
 
 
+ROLES = ("lesson", "setup", "solution", "check", "picture", "check_all")
+TAG_PREFIX = "course-"
+
+
+def role_tag(role: str) -> str:
+    """The cell tag that marks a generated cell's role: "check_all" -> "course-check-all"."""
+    return TAG_PREFIX + role.replace("_", "-")
+
+
+def role_of(cell: NotebookNode) -> str | None:
+    """The role the generator gave `cell` (read from its tags), None for a cell it did not
+    make (a student's own) or a notebook generated before cells had roles."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    return next((role for role in ROLES if isinstance(tags, list) and role_tag(role) in tags), None)
+
+
 @dataclass
 class Cell:
     """A cell of a topic's notebook and its role: "lesson", "setup", "solution" (a code
-    cell with a blank), "check" (of `exercise`), "picture" or "check_all"."""
+    cell with a blank), "check" (of `exercise`), "picture" or "check_all"; the role is
+    also written into the cell's tags."""
     cell: NotebookNode
     role: str
     exercise: str | None = None
+
+    def __post_init__(self):
+        self.cell.metadata["tags"] = [role_tag(self.role)]
 
 
 def topic_cells(topic: Topic, with_solutions: bool = False, lang: str = "en") -> list[Cell]:

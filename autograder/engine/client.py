@@ -253,6 +253,7 @@ class Submission:
         self._views = itertools.count()
         self._worker: Worker | None = None
         self._broken_modules: dict[str, CheckOutcome] = {}
+        self.import_notes: dict[str, list[str]] = {}   # module -> what its import skipped (a notebook's cells)
         self._deadline = time.monotonic() + DEFAULT_CHECK_SECONDS
         self._check_seconds = DEFAULT_CHECK_SECONDS
 
@@ -360,6 +361,9 @@ class Submission:
             outcome = self._outcome(response, None)
             self._broken_modules[module] = outcome
             raise outcome
+        notes = response.get("notes")
+        if isinstance(notes, list) and notes:
+            self.import_notes[module] = [boundary.clean_text(str(note), 500) for note in notes[:20]]
         worker.imported.add(module)
 
     def _call(self, worker: Worker, request: dict, request_id: str | None, what: str) -> dict:

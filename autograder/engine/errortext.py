@@ -30,6 +30,8 @@ UI = Texts(
     not_utf8=N_("{file} is not saved as UTF-8 (byte {byte} at line {line}): save it as UTF-8"),
     missing=N_("{file} is not in the submission"),
     blank_import=N_("{file} raises NotImplementedError when imported"),
+    cell_skipped=N_("cell {cell} of your notebook raised {error} when the notebook was imported: that cell was "
+                    "skipped, the exercises defined in the other cells were graded"),
 )
 
 

@@ -15,8 +15,10 @@ import sys
 import traceback
 from pathlib import Path
 
-from autograder.engine import errortext, protocol, seccomp, verdict
+from autograder.engine import CELL_ERRORS, errortext, protocol, seccomp, verdict
 from autograder.engine.probing import CourseBug, find_probe
+
+MAX_NOTES = 20   # cells named per module
 
 
 class _SubmissionFiles:
@@ -78,7 +80,21 @@ def _import(files: _SubmissionFiles, module: str) -> dict:
             return {"status": "not_attempted", "message": errortext.text("blank_import", file=f"{module}.py")}
         return {"status": "import_error", "message": errortext.import_failure(files.path_of(module), error, files.frames(error)),
                 "traceback": traceback.format_exc(limit=-8)}
-    return {"status": "ok"}
+    notes = _cell_errors(files, files.modules[module])
+    return {"status": "ok", "notes": notes} if notes else {"status": "ok"}
+
+
+def _cell_errors(files: _SubmissionFiles, loaded) -> list[str]:
+    """What the notebook's skipped cells raised, each described as an import failure is."""
+    recorded = loaded.__dict__.get(CELL_ERRORS)
+    notes = []
+    for item in recorded[:MAX_NOTES] if isinstance(recorded, list) else []:
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], int) and isinstance(item[1], BaseException):
+            try:
+                notes.append(errortext.text("cell_skipped", cell=item[0], error=errortext.describe(item[1], files.frames(item[1]))))
+            except Exception:  # an exception whose message cannot be read: the cell is still named
+                notes.append(errortext.text("cell_skipped", cell=item[0], error=type(item[1]).__name__))
+    return notes
 
 
 def _probe(files: _SubmissionFiles, request: dict, exchange: Path) -> dict:

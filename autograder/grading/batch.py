@@ -103,6 +103,7 @@ class _Job:
     missing: set[str]                     # topics to record (the others are graded already)
     files: dict[str, bytes] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)   # topic id -> which file was graded (submissions.py)
 
 
 def gradable_checks(topics: list[Topic]) -> list[Check]:
@@ -272,15 +273,15 @@ class Batch:
         shutil.rmtree(folder, ignore_errors=True)
         boundary.make_private_folder(folder)
         try:
-            unreadable = {topic: why for topic, why in materialize(found, folder / "files", self.course).items()
-                          if topic in missing}
+            written = materialize(found, folder / "files", self.course)
+            unreadable = {topic: why for topic, why in written.unreadable.items() if topic in missing}
             files = {path.name: path.read_bytes() for path in sorted((folder / "files").glob("*.py"))
                      if path.is_file() and not path.is_symlink()}
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         topics = [topic.id for topic in self.topics if topic.id in missing and topic.id not in unreadable]
         return _Job(found=found, unreadable=unreadable, topics=topics, missing=missing, files=files,
-                    flags=scan_sources(files))
+                    flags=scan_sources(files), notes={t: note for t, note in written.notes.items() if t in topics})
 
     def _task(self, job: _Job) -> Task:
         return Task(student=job.found.student, files=job.files, topics=job.topics, seed=self.seed,
@@ -313,7 +314,10 @@ class Batch:
             self.failed.append(job.found.student)  # the grader itself failed: retry next run, record nothing
             return
         duration = outcome.duration_s if outcome is not None else 0.0
-        notes = boundary.clean_text("; ".join(f"{topic}: {why}" for topic, why in job.unreadable.items()))
+        reported = outcome.report.get("notes") if outcome is not None and outcome.report is not None else None
+        skipped = list(reported.items()) if isinstance(reported, dict) else []  # a notebook's cells that raised
+        notes = boundary.clean_text("; ".join(f"{topic}: {why}" for topic, why in
+                                              [*job.unreadable.items(), *job.notes.items(), *skipped]))
         try:
             self.book.record(run_id, job.found.student, job.found.files_hash, results, round(duration, 3), notes,
                              job.flags)

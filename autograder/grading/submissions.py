@@ -1,28 +1,34 @@
 """A class's submissions: one sub-folder per student, turned into exercise files.
 
     for found in discover(Path("submissions"), course):
-        problems = materialize(found, Path("/tmp/x"), course)   # writes e01_tensors.py, ...
+        written = materialize(found, Path("/tmp/x"), course)   # writes e01_tensors.py, ...
+        written.unreadable, written.notes                         # {topic id: why}, {topic id: which file}
 
 A student's folder may hold the exercise files (`e01_tensors.py`), the course's notebooks
-(`e01_tensors.ipynb`, converted to a module with jupytext, without their check cells), or
-`.zip` archives of either (unpacked with limits: no absolute or `..` paths, no links, at
+(`e01_tensors.ipynb`, as JupyterLab saves them: notebook_module.py turns one into the
+module it stands for), copies a browser renamed (`e01_tensors (1).ipynb`), or `.zip`
+archives of either (unpacked with limits: no absolute or `..` paths, no links, at
 most MAX_FILES files and MAX_BYTES bytes). Files may sit in one nested folder (as a zip
 of a folder gives). What cannot be read is reported per topic, never raised.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
+import re
 import stat
+import tempfile
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
+from autograder.course import Course, Topic
+from autograder.grading.notebook_module import Unreadable, notebook_to_module
 from autograder.i18n import _
-from autograder.course import Course
 
 MAX_BYTES = 50 << 20      # per submission, unpacked
 MAX_FILES = 500
@@ -98,10 +104,6 @@ def discover(root: Path, only: list[str] | None = None) -> list[Found]:
     return found
 
 
-class Unreadable(Exception):
-    """A submitted file that cannot become an exercise module; the message says why."""
-
-
 def _unzip(data: bytes, name: str) -> dict[str, bytes]:
     """The members of a zip archive, checked before anything is extracted."""
     try:
@@ -153,55 +155,116 @@ def _gather(folder: Path) -> tuple[dict[str, bytes], list[str]]:
     return files, problems
 
 
-def notebook_to_module(data: bytes, name: str) -> str:
-    """A course notebook as Python source: its code cells, without the cells that run
-    checks (nbgrader's test cells, or any cell calling the autograder)."""
-    import jupytext
-    import nbformat
+def holds_notebooks(folder: Path, course: Course) -> bool:
+    """`folder` holds a topic's notebook or a renamed copy of its file, which only
+    `materialize` reads (`check` reads exercise files by their names)."""
+    return Path(folder).is_dir() and any(
+        path.suffix in (".py", ".ipynb") and any((path.suffix == ".ipynb" and path.stem == topic.module)
+                                                 or renamed(path.stem, topic.module) for topic in course.topics)
+        for path in Path(folder).iterdir())
 
+
+def renamed(stem: str, module: str) -> bool:
+    """`stem` is `module` as a browser or JupyterLab renames a copy: "e01_tensors (1)",
+    "e01_tensors-Copy1", "e01_tensors copy 2"."""
+    return re.fullmatch(rf"{re.escape(module)}(?: ?\(\d+\)|-Copy\d+| copy(?: \d+)?)", stem) is not None
+
+
+def worked_exercises(source: str, topic: Topic) -> int:
+    """How many of `topic`'s exercises the source defines other than as their blank
+    (selfstudy/reset.py's blank detection, read from the source)."""
+    from autograder.selfstudy.reset import is_blank_definition, locate  # here: `check` starts sooner
+
+    return sum(1 for exercise in topic.exercises
+               if (found := locate(source, exercise.name)) is not None and not is_blank_definition(found[2]))
+
+
+@dataclass
+class _Candidate:
+    relative: str
+    source: bytes | None = None     # the module's source; None when the file is unreadable
+    code: str = ""                  # its code as written (a notebook's kept cells)
+    problem: str = ""
+    notes: list[str] = field(default_factory=list)
+    worked: int = 0
+
+    def rank(self, module: str) -> tuple:
+        """Lower is better: most exercises worked on, then the shallowest, the file's own
+        name before a renamed copy, .py before a notebook."""
+        path = PurePosixPath(self.relative)
+        return (-self.worked, self.source is None, len(path.parts), path.stem != module, path.suffix != ".py",
+                self.relative)
+
+
+def _read_candidate(relative: str, data: bytes, topic: Topic) -> _Candidate:
+    candidate = _Candidate(relative)
     try:
-        notebook = nbformat.reads(data.decode("utf-8"), as_version=4)
-    except Exception as error:  # broken JSON, not UTF-8, not a notebook
-        raise Unreadable(_("{name} is not a readable notebook ({error_type}: {detail})", name=name,
-                           error_type=type(error).__name__, detail=str(error).splitlines()[0] if str(error) else "")) from None
-    kept = []
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
-            kept.append(cell)
-            continue
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if (meta.get("grade") and not meta.get("solution")) or "autograder" in cell.source:
-            continue
-        kept.append(cell)
-    notebook.cells = kept
-    return jupytext.writes(notebook, fmt="py:percent")
+        if relative.endswith(".ipynb"):
+            converted = notebook_to_module(data, PurePosixPath(relative).name, topic)
+            candidate.source, candidate.code, candidate.notes = (converted.source.encode("utf-8"), converted.code,
+                                                                 converted.notes)
+        else:
+            candidate.source = data  # as submitted: a non-UTF-8 file fails at import, in the worker
+            candidate.code = data.decode("utf-8", "replace")
+    except Unreadable as error:
+        candidate.problem = str(error)
+        return candidate
+    candidate.worked = worked_exercises(candidate.code, topic)
+    return candidate
 
 
-def materialize(found: Found, target: Path, course: Course) -> dict[str, str]:
-    """Write the submission's exercise modules into `target` (created); returns
-    {topic id: why its file could not be read} for the topics that failed."""
+@dataclass
+class Materialized:
+    unreadable: dict[str, str] = field(default_factory=dict)   # topic id -> why its file could not be read
+    notes: dict[str, str] = field(default_factory=dict)        # topic id -> which file was graded, what was left out
+
+
+def materialize(found: Found, target: Path, course: Course) -> Materialized:
+    """Write the submission's exercise modules into `target` (created). Of several files
+    for one topic (a blank .py beside a filled notebook, a browser's renamed copy), the one
+    with the most exercises worked on is graded, and the notes say which."""
     target.mkdir(parents=True, exist_ok=True)
     files, problems = _gather(found.folder)
-    modules = {topic.module: topic for topic in course.topics}
-    chosen: dict[str, tuple[int, str]] = {}  # module -> (depth, relative path); shallowest wins, .py first
+    by_module = {topic.module: topic for topic in course.topics}
+    candidates: dict[str, list[_Candidate]] = {}
     for relative in sorted(files):
         path = PurePosixPath(relative)
-        if path.suffix not in (".py", ".ipynb") or path.stem not in modules or len(path.parts) > MAX_DEPTH + 1:
+        if path.suffix not in (".py", ".ipynb") or len(path.parts) > MAX_DEPTH + 1:
             continue
-        rank = (len(path.parts), path.suffix != ".py")
-        if path.stem not in chosen or rank < chosen[path.stem][0]:
-            chosen[path.stem] = (rank, relative)
-    unreadable = {}
-    for module, (_, relative) in chosen.items():
-        try:
-            if relative.endswith(".ipynb"):
-                source = notebook_to_module(files[relative], PurePosixPath(relative).name).encode("utf-8")
-            else:
-                source = files[relative]  # as submitted: a non-UTF-8 file fails at import, in the worker
-            (target / f"{module}.py").write_bytes(source)
-        except Unreadable as error:
-            unreadable[modules[module].id] = str(error)
-    if problems and not chosen:
+        module = next((module for module in by_module if path.stem == module or renamed(path.stem, module)), None)
+        if module is not None:
+            candidates.setdefault(module, []).append(_read_candidate(relative, files[relative], by_module[module]))
+    result = Materialized()
+    for module, found_files in candidates.items():
+        topic = by_module[module]
+        chosen = min(found_files, key=lambda candidate: candidate.rank(module))
+        if chosen.source is None:
+            result.unreadable[topic.id] = chosen.problem
+            continue
+        (target / f"{module}.py").write_bytes(chosen.source)
+        notes = list(chosen.notes)
+        others = [candidate.relative for candidate in found_files if candidate is not chosen]
+        if others:
+            notes.insert(0, _("graded {file}, the file with the most exercises worked on (also handed in: {others})",
+                              file=chosen.relative, others=", ".join(others)))
+        elif chosen.relative != topic.file:
+            notes.insert(0, _("graded {file}", file=chosen.relative))
+        if notes:
+            result.notes[topic.id] = "; ".join(notes)
+    if problems and not candidates:
         for topic in course.topics:
-            unreadable.setdefault(topic.id, "; ".join(problems))
-    return unreadable
+            result.unreadable.setdefault(topic.id, "; ".join(problems))
+    return result
+
+
+@contextlib.contextmanager
+def as_exercise_folder(folder: Path, course: Course):
+    """(folder of exercise files, {topic id: note}) for `check --submission folder`: the
+    folder itself, or, when it holds notebooks or renamed copies, a temporary folder with
+    the modules `materialize` makes of them (removed afterwards)."""
+    if not holds_notebooks(folder, course):
+        yield Path(folder), {}
+        return
+    with tempfile.TemporaryDirectory(prefix="course-notebooks-") as temporary:
+        written = materialize(Found(Path(folder).name, Path(folder), ""), Path(temporary) / "files", course)
+        yield Path(temporary) / "files", {**written.unreadable, **written.notes}

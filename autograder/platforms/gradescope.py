@@ -46,7 +46,7 @@ WEAK_SANDBOX = "WEAK_SANDBOX"   # in source/: setup.sh found that bubblewrap can
 LOG_LINES = 12           # of the grader's output, quoted in a failure's results.json
 
 TEXT = Texts(graded=N_("Graded with seed {seed} in {seconds:.0f} s: {score}/{max_score} points."),
-             notes=N_("Some files could not be read: {notes}"),
+             notes=N_("About the files handed in: {notes}"),
              failed=N_("The autograder could not grade this submission, so it scores 0 until it is graded "
                        "again; please tell your instructor."),
              instructor=N_("For the instructor: the end of the grader's output follows; the whole of it is in "
