@@ -4,13 +4,22 @@ folder accepted only in the course's formats, with a message that says what is w
 import gzip
 import hashlib
 import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
 
 import numpy as np
 import pytest
 
 from autograder import heldout
 from autograder.course import load_course
+from autograder.grading.gradebook import Gradebook
+from autograder.grading.release import release
 from autograder.i18n import using
+from autograder.platforms import gradescope
+from tests.conftest import SOLUTIONS
 
 NOT_DATA = {".md", ".py", ""}
 
@@ -112,3 +121,87 @@ def test_text_sets_are_checked_against_the_courses_own_file(tmp_path):
     assert "line 3 has 1 fields, expected 2" in heldout.format_problem(table, example / "table.tsv")
     table.write_text("sentence\tlabel\nok\t1\n", encoding="utf-8")
     assert "header" in heldout.format_problem(table, example / "table.tsv")
+
+
+def _sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_no_release_holds_a_held_out_file_and_gradescope_keeps_them_for_root(tmp_path):
+    """The students' repository has no data/heldout/ and no file with a held-out file's
+    bytes; the Gradescope package carries them for its grader, readable by root only."""
+    held_out = set(heldout.listed_sums().values())
+    assert held_out
+    release(tmp_path / "course")
+    leaked = [str(path) for path in (tmp_path / "course").rglob("*") if path.is_file() and _sha256(path) in held_out]
+    assert not leaked and not (tmp_path / "course" / "data" / "heldout").exists(), leaked
+    names = gradescope.build_package(tmp_path / "autograder.zip", ["e04"])
+    assert {f"data/heldout/{name}" for name in heldout.listed_sums()} <= set(names)
+    with zipfile.ZipFile(tmp_path / "autograder.zip") as archive:
+        setup = archive.read("setup.sh").decode()
+    assert "chmod -R o-rwx /autograder/source/data/heldout" in setup
+
+
+def test_a_release_refuses_a_held_out_file_copied_anywhere(tmp_path, monkeypatch):
+    from autograder.grading import release as release_module
+
+    monkeypatch.setattr(release_module, "INCLUDE", release_module.INCLUDE + ["stray"])
+    root = tmp_path / "course"
+    root.mkdir()
+    for name in ("autograder", "data", "exercises", "course.toml"):
+        (root / name).symlink_to(heldout.COURSE_ROOT / name)
+    (root / "stray").mkdir()
+    (root / "stray" / "copy.npz").write_bytes((heldout.FOLDER / "mnist_test.npz").read_bytes())
+    with pytest.raises(RuntimeError, match=r"stray/copy.npz is a held-out file"):
+        release(tmp_path / "out", root=root)
+
+
+# -- grade --heldout DIR ------------------------------------------------------------------------
+def _grade(root, *extra: str, lang: str = "en") -> tuple[subprocess.CompletedProcess, dict]:
+    """`grade` the reference e04 in `root` (a folder the sandbox users can enter)."""
+    student = root / "submissions" / "reference"
+    student.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SOLUTIONS / "e04_training.py", student)
+    out = root / "out"
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(root / "submissions"), "--out", str(out),
+                           "--topics", "e04", "--lang", lang, *extra], cwd=heldout.COURSE_ROOT, capture_output=True,
+                          text=True, timeout=1200, env={**os.environ, "COLUMNS": "200"})
+    if not (out / "gradebook.db").exists() or done.returncode:
+        return done, {}
+    book = Gradebook(f"sqlite:///{out / 'gradebook.db'}")
+    try:
+        (graded,) = book.graded()
+        return done, {result["name"]: result for result in graded.results}
+    finally:
+        book.close()
+
+
+@pytest.mark.parametrize("lang, words", [("en", ["grade refuses to start", "does not exist"]),
+                                         ("zh", ["grade 拒绝启动", "不存在"])])
+def test_grade_refuses_a_held_out_folder_that_is_not_there(traversable_tmp, lang, words):
+    done, _ = _grade(traversable_tmp, "--heldout", str(traversable_tmp / "nowhere"), lang=lang)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert all(word in done.stdout for word in words), done.stdout
+    assert not (traversable_tmp / "out" / "grades.csv").exists()
+
+
+def test_grade_refuses_a_held_out_file_in_another_format_in_chinese(traversable_tmp):
+    (traversable_tmp / "fresh").mkdir()
+    folder = _mnist(traversable_tmp / "fresh", y_test=np.arange(6, dtype=np.int64))
+    done, _ = _grade(traversable_tmp, "--heldout", str(folder), lang="zh")
+    assert done.returncode == 2 and "y_test 的类型是 int64，应为 uint8" in done.stdout, done.stdout
+
+
+def test_grade_scores_e04_on_the_held_out_folder_it_is_given(traversable_tmp):
+    """The reference scores on a fresh folder whose labels are all wrong: the accuracy check
+    fails there, so it was scored on that folder; the other checks do not read it."""
+    with np.load(heldout.FOLDER / "mnist_test.npz") as data:
+        images, labels = data["x_test"], data["y_test"]
+    fresh = traversable_tmp / "fresh"
+    fresh.mkdir()
+    np.savez(fresh / "mnist_test.npz", x_test=images, y_test=((labels + 1) % 10).astype(labels.dtype))
+    done, results = _grade(traversable_tmp, "--heldout", str(fresh))
+    assert done.returncode == 0, done.stdout + done.stderr
+    accuracy = results.pop("test_train_reaches_88_percent_test_accuracy_on_mnist")
+    assert accuracy["status"] == "failed" and "test accuracy" in accuracy["message"], accuracy
+    assert {result["status"] for result in results.values()} == {"passed"}, results

@@ -23,5 +23,6 @@ apt-get install -y -qq "$python-venv" || apt-get install -y -qq python3-venv
 /autograder/venv/bin/python -m pip install --quiet --upgrade pip
 /autograder/venv/bin/python -m pip install --quiet -e /autograder/source
 chmod -R o+rX /autograder/venv /autograder/source
-# Hidden checks: readable by the grader (root) only, as `make grading-setup` does.
+# Hidden checks and held-out data: readable by the grader (root) only, as `make grading-setup` does.
 if [ -d /autograder/source/autograder/checks/hidden ]; then chmod -R o-rwx /autograder/source/autograder/checks/hidden; fi
+if [ -d /autograder/source/data/heldout ]; then chmod -R o-rwx /autograder/source/data/heldout; fi
