@@ -26,12 +26,8 @@ from sentiment_build import arguments, downloaded, member, split, write
 REQUIREMENT = "vaderSentiment==3.3.2"
 SDIST_SHA256 = "5d7c06e027fc8b99238edb0d53d970cf97066ef97654009890b83703849632f9"
 GROUND_TRUTH = "additional_resources/hutto_ICWSM_2014.tar.gz"
-SOURCES = {  # file in the ground truth -> the `source` field
-    "amazonReviewSnippets_GroundTruth.txt": "amazon",
-    "movieReviewSnippets_GroundTruth.txt": "movie",
-    "nytEditorialSnippets_GroundTruth.txt": "nyt",
-    "tweets_GroundTruth.txt": "tweet",
-}
+SOURCES = ["amazonReviewSnippets_GroundTruth.txt", "movieReviewSnippets_GroundTruth.txt",
+           "nytEditorialSnippets_GroundTruth.txt", "tweets_GroundTruth.txt"]   # in the ground truth
 NEUTRAL_BAND = 0.5   # |mean rating| below this: too close to neutral to carry a label
 SEED = 20140601      # ICWSM-14, where VADER was published
 NAME = "sentiment_en.jsonl.gz"
@@ -47,7 +43,7 @@ def rows(sdist: Path) -> list[dict]:
     """One row per distinct text (first seen, files in name order), rated far enough from neutral."""
     ground_truth = io.BytesIO(member(sdist, GROUND_TRUTH))
     found, seen = [], set()
-    for filename, source in sorted(SOURCES.items()):
+    for filename in SOURCES:
         ground_truth.seek(0)
         for line in member(ground_truth, filename).decode("utf-8").splitlines():
             if not line.strip():
@@ -57,7 +53,7 @@ def rows(sdist: Path) -> list[dict]:
             if abs(float(rating)) < NEUTRAL_BAND or not text or text.lower() in seen:
                 continue
             seen.add(text.lower())
-            found.append({"label": int(float(rating) > 0), "rating": float(rating), "source": source, "text": text})
+            found.append({"label": int(float(rating) > 0), "text": text})
     return found
 
 

@@ -350,7 +350,8 @@ def scoring_split(lang):
     """(texts, labels) accuracy is measured on: held out under `grade`, the public test split otherwise."""
     texts, labels = _split_of(heldout.scoring_file(SETS[lang], public=heldout.DATA / SETS[lang]), "test")
     if not texts:
-        raise Incorrect(_("{name}, which the grader scores on, has no row with \"split\": \"test\"", name=SETS[lang]))
+        raise heldout.HeldOutError(_("{name}, which the grader scores on, has no row with \"split\": \"test\"",
+                                     name=SETS[lang]))
     return texts, labels
 
 
