@@ -58,6 +58,7 @@ MESSAGES = Texts(
     heldout_readable=N_("without bubblewrap, every user can read the held-out files in {folder}, workers included: "
                         "`chmod -R o-rwx {folder}`"),
     heldout_refused=N_("grade refuses to start: {why}"),
+    heldout_used=N_("accuracy is scored on the held-out files {names} in {folder}"),
     layers=N_("Sandbox layers"),
     warm=N_("warm: forked from a parent that imported TensorFlow once, every layer above applied in each child"),
     cold=N_("cold: one process per worker"),
@@ -167,6 +168,8 @@ class Batch:
             self.console.print(f"[red]{ui['heldout_refused'].format(why=error)}[/]")
             return 2
         self._report_sandbox()
+        if self.heldout.sha256:
+            self.console.print(ui["heldout_used"].format(names=", ".join(self.heldout.sha256), folder=self.heldout.folder))
         found = discover(options.submissions, options.students)
         wanted = {check.id for check in self.checks}
         todo = []  # (submission, the topics it lacks results for); a topic added later runs alone
