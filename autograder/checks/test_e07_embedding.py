@@ -329,9 +329,12 @@ def test_bag_of_embeddings_gradient_touches_only_looked_up_rows(probe, rng):
 # a model that ignores the labels it is given follows the true ones, and fails.
 
 SETS = {"en": "sentiment_en.jsonl.gz", "zh": "sentiment_zh.jsonl.gz"}   # public file = held-out file name
+SET_NAMES = {"en": N_("English sentences people rated (data/sentiment_en.jsonl.gz)"),
+             "zh": N_("Chinese reviews (data/sentiment_zh.jsonl.gz)")}
 TRAIN_EPOCHS = 2
-# The lowest accuracy of the reference over 20 seeds, less a margin (tests/test_embedding_seeds.py).
-REQUIRED_ACCURACY = {"en": 0.70, "zh": 0.75}
+# Below the reference's lowest over 20 seeds (0.769 en, 0.780 zh; tests/test_embedding_seeds.py) by a margin
+# that a slower learner (default Adam, tests/alternatives/e07_embedding.py: 0.72-0.77) also clears.
+REQUIRED_ACCURACY = {"en": 0.69, "zh": 0.74}
 
 
 @lru_cache(maxsize=4)
@@ -408,11 +411,9 @@ def accuracies(lang, result, relabel):
     return float(np.mean(predictions == relabel[labels])), float(np.mean(predictions == labels))
 
 
-SET_NAMES = {"en": N_("English sentences people rated (data/sentiment_en.jsonl.gz)"),
-             "zh": N_("Chinese reviews (data/sentiment_zh.jsonl.gz)")}
-
-
 def expect_learns(lang, probe, rng):
+    """One training on the set `lang`, relabelled; Incorrect unless the model follows the
+    labels it was given, well enough, on the test texts."""
     inputs, relabel = training_inputs(lang, rng)
     followed, true_labels = accuracies(lang, probe.train_and_predict(**inputs), relabel)
     required = REQUIRED_ACCURACY[lang]
