@@ -3,7 +3,7 @@
     check [TOPIC ...] [--submission DIR] [--json FILE] [--lang en|zh]
     generate [--check]            exercises/ and notebooks/ from solutions/
     nbgrader-course DIR [--lang zh]   an nbgrader course (config, source/<topic>/<topic>.ipynb)
-    grade SUBMISSIONS --out OUT [--jobs N] [--topics ...]   grade a class (grading/batch.py)
+    grade SUBMISSIONS --out OUT [--jobs N] [--topics ...] [--heldout DIR]   grade a class (grading/batch.py)
     release DIR [--github-classroom] [--classroom50] [--lang zh]   the student repository, without solutions or hidden checks
     gradescope OUT.zip [--topics ...] [--lang zh]   a Gradescope autograder package (platforms/)
     watch [--manual]              self-study loop: re-check on save; keys h n l r q (selfstudy/)
@@ -116,7 +116,8 @@ def cmd_grade(args) -> int:
                          submission_timeout=args.submission_timeout, sandbox=not args.no_sandbox,
                          bwrap=not args.no_bwrap, weak_sandbox=args.weak_sandbox or args.no_bwrap,
                          memory_gb=args.memory_gb, cpu_seconds=args.cpu_seconds, lang=args.lang, roster=roster,
-                         cluster=args.cluster, warm=args.workers == "warm", uids=args.uids, disk_mb=args.disk_mb))
+                         cluster=args.cluster, warm=args.workers == "warm", uids=args.uids, disk_mb=args.disk_mb,
+                         heldout=args.heldout))
 
 
 def _cluster_address(text: str) -> str:
@@ -215,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "bubblewrap and the user switch)"))
     grade.add_argument("--lang", choices=("en", "zh"), default="en", help=_("language of the feedback pages"))
     grade.add_argument("--roster", type=Path, help=_("CSV mapping student folders to Canvas IDs (column 'folder')"))
+    grade.add_argument("--heldout", type=Path, metavar="DIR",
+                       help=_("score the accuracy checks on this folder's held-out files (the same names and formats "
+                            "as data/heldout/) instead of the course's own"))
     grade.set_defaults(run=cmd_grade)
 
     release = commands.add_parser("release", help=_("write the student repository (no solutions, no hidden checks)"))

@@ -53,6 +53,8 @@ class Topic:
     # Seconds its checks take on the reference solution in a parallel `check`, TensorFlow
     # already imported (benchmarks/class_scale.py prints them): `check` starts the longest first.
     check_seconds: float = 1.0
+    # Grader-only files its checks score on under `grade` (in data/heldout/; autograder/heldout.py).
+    heldout: tuple[str, ...] = ()
     exercises: list[Exercise] = field(default_factory=list)
     root: Path = COURSE_ROOT  # the course checkout whose map this topic is in
 
@@ -186,7 +188,8 @@ def parse_course(data: dict, root: Path = COURSE_ROOT) -> Course:
     topics = []
     for raw_topic in data["topic"]:
         topic = Topic(id=raw_topic["id"], slug=raw_topic["slug"], notes_section=raw_topic.get("notes_section", ""),
-                      check_seconds=float(raw_topic.get("check_seconds", 1.0)), title=_text(raw_topic, "title", raw_topic["id"]), root=root)
+                      check_seconds=float(raw_topic.get("check_seconds", 1.0)), title=_text(raw_topic, "title", raw_topic["id"]),
+                      heldout=tuple(raw_topic.get("heldout", ())), root=root)
         for raw_exercise in raw_topic.get("exercise", []):
             where = f"{topic.id}.{raw_exercise['name']}"
             exercise = Exercise(name=raw_exercise["name"], topic=topic.id,

@@ -239,6 +239,7 @@ def one_hot(labels, depth):
               "limits": {name: resource.getrlimit(getattr(resource, name))[0]
                          for name in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NPROC")},
               "solutions": os.path.exists("__COURSE__/solutions/e01_tensors.py"),
+              "heldout": os.path.exists("__COURSE__/data/heldout/mnist_test.npz"),
               "git": os.path.exists("__COURSE__/.git/HEAD"),
               "alternatives": os.path.exists("__COURSE__/tests/alternatives/e01_tensors.py"),
               "checks": os.path.exists("__COURSE__/autograder/checks/test_e01_tensors.py"),
@@ -313,7 +314,7 @@ def test_the_worker_cannot_see_solutions_or_checks(worker_report):
         if "can be read by every user" in sandbox.describe(sandbox.Policy.for_grading(0, use_bwrap=False))[
                 "unprivileged user"]:
             pytest.skip("without bubblewrap, solutions/ must be chmod o-rwx first (make grading-setup)")
-    assert worker_report["solutions"] is False
+    assert worker_report["solutions"] is False and worker_report["heldout"] is False
     assert worker_report["git"] is False and worker_report["alternatives"] is False  # an allow-list, not a deny-list
     if worker_report["bwrap"]:
         assert worker_report["checks"] is False  # without bwrap, the public checks are readable, and public

@@ -3,8 +3,10 @@
 The references are computed here, in float64 NumPy, from plain data the probes send back:
 the grader's MLP (Flatten, Dense(hidden, relu), Dense(10), softmax) is small enough to run
 forward and backward by hand, so a returned loss or an applied update is compared with
-the exact number it should be. Workers get training examples only: the held-out test split
-stays here, where the accuracy of the trained weights is computed.
+the exact number it should be. Workers get training examples only: the test split stays
+here, where the accuracy of the trained weights is computed. Under `grade` that test split
+is the held-out one (data/heldout/mnist_test.npz, which students never receive; see
+autograder/heldout.py); under `check`, the public one in data/mnist.npz.
 """
 from __future__ import annotations
 
@@ -12,12 +14,13 @@ from functools import lru_cache
 
 import numpy as np
 
-from autograder import COURSE_ROOT
+from autograder import heldout
 from autograder.expect import expect_close, numbers
 from autograder.i18n import N_, _
 from autograder.outcomes import Incorrect
 
-MNIST = COURSE_ROOT / "data" / "mnist.npz"
+MNIST = heldout.DATA / "mnist.npz"   # the training split, and the public test split
+HELDOUT = "mnist_test.npz"            # the test split `grade` scores on (x_test, y_test; data/heldout/)
 ACCURACY_THRESHOLD = 0.88
 # The notes' settings. The reference clears 0.88 after 2 of these 5 epochs at every seed
 # tried, and reaches about 0.92 after 5 (tests/test_training_seeds.py prints the numbers).
@@ -30,8 +33,20 @@ ADAM_EPSILON_HAT = 1e-7 / np.sqrt(1 - 0.999)  # Keras's Adam: first step is lr *
 
 @lru_cache(maxsize=1)
 def load_mnist() -> dict[str, np.ndarray]:
+    """The public file: training split (what workers are handed) and public test split."""
     with np.load(MNIST, allow_pickle=False) as data:
         return {name: data[name] for name in ("x_train", "y_train", "x_test", "y_test")}
+
+
+@lru_cache(maxsize=2)
+def _test_split(path) -> tuple[np.ndarray, np.ndarray]:
+    with np.load(path, allow_pickle=False) as data:
+        return data["x_test"], data["y_test"]
+
+
+def scoring_split() -> tuple[np.ndarray, np.ndarray]:
+    """(images, labels) the accuracy is measured on: held out under `grade`, public otherwise."""
+    return _test_split(heldout.scoring_file(HELDOUT, public=MNIST))
 
 
 def training_split() -> dict[str, np.ndarray]:
@@ -40,15 +55,27 @@ def training_split() -> dict[str, np.ndarray]:
     return {"x_train": data["x_train"], "y_train": data["y_train"]}
 
 
-def held_out_accuracy(weights) -> float:
-    """Accuracy on the test split of the grader's MLP holding the trained `weights`,
-    computed here: the held-out images and labels never reach a worker."""
+def held_out_accuracy(weights, relabel=None) -> float:
+    """Accuracy on the test split (`scoring_split`) of the grader's MLP holding the trained
+    `weights`, computed here: the test images and labels never reach a worker. With
+    `relabel` (a permutation of the digits), against the relabelled digits relabel[y]."""
     shapes = [np.shape(w) for w in weights]
     if len(weights) != len(VARIABLES) or shapes[0][1:] != shapes[1] or shapes[2] != (shapes[1][0], 10):
         raise Incorrect(_("the trained model's weights have shapes {shapes}, not the grader's MLP's", shapes=shapes))
-    data = load_mnist()
-    probabilities = _forward(weights, data["x_test"])[2]
-    return float(np.mean(np.argmax(probabilities, axis=1) == data["y_test"]))
+    images, labels = scoring_split()
+    if relabel is not None:
+        labels = np.asarray(relabel)[labels]
+    return float(np.mean(np.argmax(_forward(weights, images)[2], axis=1) == labels))
+
+
+def relabelling(rng) -> np.ndarray:
+    """A secret permutation of the ten digits that moves every one (a derangement): a model
+    trained on the relabelled digits answers relabel[d] where a model of the true digits
+    answers d, so the two agree on no image."""
+    while True:
+        relabel = rng.permutation(10)
+        if np.all(relabel != np.arange(10)):
+            return relabel
 
 
 # --- float64 references for the grader's MLP ---------------------------------------------
@@ -395,12 +422,33 @@ def test_train_runs_the_notes_number_of_batches_with_adam(probe, rng):
 
 
 def test_train_reaches_88_percent_test_accuracy_on_mnist(probe, rng):
-    result = probe.train_accuracy(seed=int(rng.integers(2**31 - 1)), **training_split(), **TRAIN_BUDGET)
+    """Two trainings of the grader's MLP with the submission's `train`: on the training split,
+    then, in a fresh worker, on the same images with the digits relabelled by a secret
+    permutation drawn now. Each must reach the threshold on the test split, against the
+    labels it was trained on: a `train` that ignores its batches (weights fitted elsewhere,
+    a model that looks its answers up) follows the true digits, not the relabelled ones."""
+    budget = ", ".join(f"{key}={value}" for key, value in TRAIN_BUDGET.items())
+    data = training_split()
+    result = probe.train_accuracy(seed=int(rng.integers(2**31 - 1)), **data, **TRAIN_BUDGET)
     accuracy = held_out_accuracy(result["weights"])
     if accuracy < ACCURACY_THRESHOLD:
-        budget = ", ".join(f"{key}={value}" for key, value in TRAIN_BUDGET.items())
         why = (_(" That is about chance (0.10): are the gradients applied, and are images still paired with their "
                  "labels?") if accuracy < 0.2 else "")
         raise Incorrect(_("the grader's MLP reached {accuracy:.3f} test accuracy after train(model, loader, {budget}); "
                           "at least {accuracy_threshold} is required (the reference reaches about 0.92).{why}",
                           accuracy=accuracy, budget=budget, accuracy_threshold=ACCURACY_THRESHOLD, why=why))
+    relabel = relabelling(rng)
+    result = probe.fresh.train_accuracy(seed=int(rng.integers(2**31 - 1)), x_train=data["x_train"],
+                                        y_train=relabel[data["y_train"]].astype(data["y_train"].dtype), **TRAIN_BUDGET)
+    followed, true_digits = held_out_accuracy(result["weights"], relabel), held_out_accuracy(result["weights"])
+    if followed < ACCURACY_THRESHOLD:
+        if true_digits > followed:
+            raise Incorrect(_("trained on the same images with the digits relabelled (each digit d given the label of "
+                              "another), the model still answers the true digits on {true_digits:.0%} of the test "
+                              "images and the labels it was trained on on {followed:.0%}: train must learn from the "
+                              "batches data_loader.get_batch gives it, not bring weights, data or answers of its own",
+                              true_digits=true_digits, followed=followed))
+        raise Incorrect(_("trained on the same images with the digits relabelled, the grader's MLP reached {accuracy:.3f} "
+                          "test accuracy against the labels it was trained on, after train(model, loader, {budget}); "
+                          "at least {accuracy_threshold} is required, as with the true digits",
+                          accuracy=followed, budget=budget, accuracy_threshold=ACCURACY_THRESHOLD))

@@ -1,19 +1,17 @@
 """Checks for e07_embedding: embedding_lookup, build_vocab, encode, BagOfEmbeddings,
 train_text_classifier."""
+import gzip
 import json
 import string
 from collections import Counter
+from functools import lru_cache
 
 import numpy as np
 
-from autograder import COURSE_ROOT
+from autograder import heldout
 from autograder.expect import expect_close, is_close, numbers
-from autograder.i18n import _
+from autograder.i18n import N_, _
 from autograder.outcomes import Incorrect
-
-DATA = COURSE_ROOT / "data" / "sentiment_text.jsonl"
-TRAIN_EPOCHS = 30
-REQUIRED_ACCURACY = 0.85
 
 
 # --- embedding_lookup ---------------------------------------------------------------------
@@ -323,18 +321,46 @@ def test_bag_of_embeddings_gradient_touches_only_looked_up_rows(probe, rng):
 
 
 # --- train_text_classifier ----------------------------------------------------------------
+# Two real-text sets (data/sentiment_en.md, data/sentiment_zh.md): a grade does not depend on
+# the lesson language. Each check trains once, on the set's training split with the labels
+# changed by a secret relabelling that moves every class, and measures accuracy against
+# the relabelled labels of the test split: the public one under `check`, the held-out one
+# (data/heldout/, never shipped) under `grade`. The test labels never leave this process;
+# a model that ignores the labels it is given follows the true ones, and fails.
 
-def load_split(split):
-    """(texts, labels) of one split of data/sentiment_text.jsonl."""
-    rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = [row for row in rows if row["split"] == split]
+SETS = {"en": "sentiment_en.jsonl.gz", "zh": "sentiment_zh.jsonl.gz"}   # public file = held-out file name
+SET_NAMES = {"en": N_("English sentences people rated (data/sentiment_en.jsonl.gz)"),
+             "zh": N_("Chinese reviews (data/sentiment_zh.jsonl.gz)")}
+TRAIN_EPOCHS = 2
+# Below the reference's lowest over 20 seeds (0.769 en, 0.780 zh; tests/test_embedding_seeds.py) by a margin
+# that a slower learner (default Adam, tests/alternatives/e07_embedding.py: 0.72-0.77) also clears.
+REQUIRED_ACCURACY = {"en": 0.69, "zh": 0.74}
+
+
+@lru_cache(maxsize=4)
+def _split_of(path, split):
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        rows = [row for row in map(json.loads, lines) if row["split"] == split]
     return [row["text"] for row in rows], np.array([row["label"] for row in rows], dtype=np.int64)
+
+
+def training_split(lang):
+    """(texts, labels) of a set's training split: what a worker is handed."""
+    return _split_of(heldout.DATA / SETS[lang], "train")
+
+
+def scoring_split(lang):
+    """(texts, labels) accuracy is measured on: held out under `grade`, the public test split otherwise."""
+    texts, labels = _split_of(heldout.scoring_file(SETS[lang], public=heldout.DATA / SETS[lang]), "test")
+    if not texts:
+        raise heldout.HeldOutError(_("{name}, which the grader scores on, has no row with \"split\": \"test\"",
+                                     name=SETS[lang]))
+    return texts, labels
 
 
 def disguised(texts, rng):
     """The texts as a bag of words sees them, but not as any file holds them: each text's
-    tokens in a new order, in random case, with random whitespace. The test labels stay
-    here; only these texts reach the worker, so no lookup by text finds an answer."""
+    tokens in a new order, in random case, with random whitespace."""
     out = []
     for text in texts:
         tokens = text.split()
@@ -345,34 +371,70 @@ def disguised(texts, rng):
     return out
 
 
-def training_inputs(rng):
-    """The probe's inputs: the training split in a fresh order, the test texts disguised,
-    the epochs."""
-    train_texts, train_labels = load_split("train")
-    order = rng.permutation(len(train_texts))
-    return {"train_texts": [train_texts[i] for i in order], "train_labels": train_labels[order],
-            "test_texts": disguised(load_split("test")[0], rng), "epochs": TRAIN_EPOCHS}
+def relabelling(rng, classes):
+    """A secret relabelling of the classes 0 .. classes - 1 to distinct labels of 0 .. classes
+    that moves every class and uses the largest label: the labels no longer say which class
+    is which, and there is one more label than classes (num_classes comes from the labels)."""
+    while True:
+        relabel = rng.permutation(classes + 1)[:classes]
+        if np.all(relabel != np.arange(classes)) and relabel.max() == classes:
+            return relabel
 
 
-def held_out_accuracy(result):
-    """Accuracy of train_and_predict's predictions on the test split, or Incorrect naming the mistake."""
-    test_labels = load_split("test")[1]
-    classes = int(load_split("train")[1].max()) + 1
+def training_inputs(lang, rng):
+    """(the probe's inputs, the relabelling that stays here): the training split in a fresh
+    order with its labels relabelled, the test texts disguised, the epochs."""
+    texts, labels = training_split(lang)
+    order = rng.permutation(len(texts))
+    relabel = relabelling(rng, int(labels.max()) + 1)
+    inputs = {"train_texts": [texts[i] for i in order], "train_labels": relabel[labels[order]],
+              "test_texts": disguised(scoring_split(lang)[0], rng), "epochs": TRAIN_EPOCHS}
+    return inputs, relabel
+
+
+def accuracies(lang, result, relabel):
+    """(accuracy against the labels the model was trained on, against the true labels) on
+    the scoring split, or Incorrect naming the mistake."""
+    labels = scoring_split(lang)[1]
+    classes = int(relabel.max()) + 1
     if result["num_outputs"] != classes:
-        raise Incorrect(_("the trained model gives {num_outputs} logits per text, but the labels have "
-                          "{classes} classes: take num_classes from the labels (largest label + 1)",
-                          num_outputs=result['num_outputs'], classes=classes))
+        raise Incorrect(_("the trained model gives {num_outputs} logits per text, but the labels go up to {largest}: "
+                          "take num_classes from the labels (largest label + 1 = {classes})",
+                          num_outputs=result["num_outputs"], largest=classes - 1, classes=classes))
     if not result["finite"]:
         raise Incorrect(_("the trained model gives NaN or infinite logits (an all-padding row divided by zero? "
                           "a learning rate far too large?)"))
-    return float(np.mean(numbers(result["predictions"], _("the predictions")) == test_labels))
+    predictions = numbers(result["predictions"], _("the predictions"))
+    if predictions.shape != labels.shape:
+        raise Incorrect(_("the trained model gave {count} predictions for {expected} test texts",
+                          count=predictions.size, expected=labels.size))
+    return float(np.mean(predictions == relabel[labels])), float(np.mean(predictions == labels))
 
 
+def expect_learns(lang, probe, rng):
+    """One training on the set `lang`, relabelled; Incorrect unless the model follows the
+    labels it was given, well enough, on the test texts."""
+    inputs, relabel = training_inputs(lang, rng)
+    followed, true_labels = accuracies(lang, probe.train_and_predict(**inputs), relabel)
+    required = REQUIRED_ACCURACY[lang]
+    if followed >= required:
+        return
+    if true_labels >= required:
+        raise Incorrect(_("on the {set}, trained with the labels changed (each class given another label), "
+                          "the model still answers the true labels on {true_labels:.0%} of the test texts and the "
+                          "labels it was trained on on {followed:.0%}: train_text_classifier must learn from the "
+                          "texts and labels it is given, not bring a model, data or answers of its own",
+                          set=_(SET_NAMES[lang]), true_labels=true_labels, followed=followed))
+    raise Incorrect(_("on the {set}: test accuracy {accuracy:.3f} after {train_epochs} epochs, below "
+                      "{required_accuracy}: is the model trained (fit or a loop over batches with apply_gradients), "
+                      "the loss computed from logits (from_logits=True), and the vocabulary large enough to hold the "
+                      "training words?", set=_(SET_NAMES[lang]), accuracy=followed, train_epochs=TRAIN_EPOCHS,
+                      required_accuracy=required))
 
-def test_train_text_classifier_reaches_85_percent_on_held_out_texts(probe, rng):
-    accuracy = held_out_accuracy(probe.train_and_predict(**training_inputs(rng)))
-    if accuracy < REQUIRED_ACCURACY:
-        raise Incorrect(_("test accuracy {accuracy:.3f} after {train_epochs} epochs, below {required_accuracy}: is "
-                          "the model trained (fit or a loop over batches with apply_gradients), the loss computed "
-                          "from logits (from_logits=True), and the vocabulary large enough to hold the training words?",
-                          accuracy=accuracy, train_epochs=TRAIN_EPOCHS, required_accuracy=REQUIRED_ACCURACY))
+
+def test_train_text_classifier_learns_english_sentiment_from_its_labels(probe, rng):
+    expect_learns("en", probe, rng)
+
+
+def test_train_text_classifier_learns_chinese_sentiment_from_its_labels(probe, rng):
+    expect_learns("zh", probe, rng)

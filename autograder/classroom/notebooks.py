@@ -133,49 +133,18 @@ else:
         after="train_text_classifier",
         markdown="""\
 ### Picture: what your embedding learned
-*Your* `train_text_classifier` on the course's text data (labels 0 negative, 1 neutral,
-2 positive) learns one vector per word. Below, every word's vector projected to two
-dimensions (its first two principal components), coloured by what your model predicts for
-a text made of that word alone; then the nearest neighbours (cosine similarity) of a few
-words. Words that push the classifier the same way end up close together.""",
+*Your* `train_text_classifier` on the training split of the course's texts in the language
+of your lessons (English sentences, or Chinese reviews with one token per character) learns
+one vector per token. Below, the most frequent tokens' vectors projected to two dimensions
+(their first two principal components), each coloured by what your model says of a text
+made of that token alone; then the nearest neighbours (cosine similarity) of a few tokens.
+With only two labels to learn, the vectors spread mostly along one direction, from negative
+to positive: tokens that push the classifier the same way end up close together.""",
         code="""\
-import json
-import matplotlib.pyplot as plt
-from autograder import COURSE_ROOT
+from autograder.classroom.embedding_picture import show_embedding
 
-with open(COURSE_ROOT / "data" / "sentiment_text.jsonl", encoding="utf-8") as lines:
-    rows = [json.loads(line) for line in lines if json.loads(line)["split"] == "train"]
 tf.keras.utils.set_random_seed(0)
-try:
-    text_model, text_vocab = train_text_classifier([r["text"] for r in rows], [r["label"] for r in rows], 5)
-    embedding = next(layer for layer in text_model.layers if isinstance(layer, tf.keras.layers.Embedding))
-except NotImplementedError:
-    print("Fill in the exercises above to see your embedding.")
-except StopIteration:
-    print("Your model has no tf.keras.layers.Embedding layer to draw.")
-else:
-    words = sorted((token for token, index in text_vocab.items() if index >= 2), key=text_vocab.get)
-    ids = np.array([text_vocab[word] for word in words])
-    vectors = np.asarray(embedding.embeddings)[ids]
-    predicted = np.argmax(np.asarray(text_model(ids[:, None])), axis=1)  # one-word texts
-    centred = vectors - vectors.mean(axis=0)
-    projected = centred @ np.linalg.svd(centred, full_matrices=False)[2][:2].T
-    plt.figure(figsize=(7, 5))
-    names = {0: "negative", 1: "neutral", 2: "positive"}  # the course's labels
-    for label in np.unique(predicted):
-        chosen = predicted == label
-        plt.scatter(projected[chosen, 0], projected[chosen, 1], s=6, label=f"predicted {names.get(label, label)}")
-    for index in list(range(3)) + list(np.argsort(projected[:, 0])[[0, 1, 2, -3, -2, -1]]):
-        plt.annotate(words[index], projected[index], fontsize=8)
-    plt.legend()
-    plt.title(f"{len(words)} words of your embedding, projected to 2-D")
-    plt.show()
-    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
-    extremes = np.argsort(projected[:, 0])
-    for index in [extremes[0], extremes[-1], 0]:
-        similarity = unit @ unit[index]
-        nearest = [i for i in np.argsort(-similarity) if i != index][:6]
-        print(f"{words[index]:>16} is nearest to " + ", ".join(f"{words[i]} ({similarity[i]:.2f})" for i in nearest))"""),
+show_embedding(train_text_classifier)"""),
     ],
 }
 

@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from autograder import heldout
 from autograder.course import Check, Course, Topic, load_course
 from autograder.engine import boundary, sandbox, storage, uids
 from autograder.grading import outputs
@@ -58,6 +59,10 @@ MESSAGES = Texts(
     not_written=N_("could not write {output} for {student}: {error}"),
     readable=N_("without bubblewrap, every user can read {folder}: `chmod o-rwx {folder}` keeps submissions "
                 "from reading each other"),
+    heldout_readable=N_("without bubblewrap, every user can read the held-out files in {folder}, workers included: "
+                        "`chmod -R o-rwx {folder}`"),
+    heldout_refused=N_("grade refuses to start: {why}"),
+    heldout_used=N_("accuracy is scored on the held-out files {names} in {folder}"),
     layers=N_("Sandbox layers"),
     warm=N_("warm: forked from a parent that imported TensorFlow once, every layer above applied in each child"),
     cold=N_("cold: one process per worker"),
@@ -87,6 +92,7 @@ class Options:
     warm: bool = True                         # workers forked from a warm parent (False: cold, for comparison)
     uids: str | None = None                   # "FIRST-LAST": the sandbox uids' range (default uids.DEFAULT_RANGE)
     disk_mb: int | None = None                # each submission's scratch storage (default storage.DISK_BYTES)
+    heldout: Path | None = None               # an instructor's held-out folder (default: data/heldout/)
 
     @property
     def settings(self) -> SandboxSettings:
@@ -151,6 +157,7 @@ class Batch:
             STARTUP_ALLOWANCE_S + 2 * sum(check.timeout for check in self.checks) * options.timeout_scale)
         self.failed: list[str] = []     # graded again on the next run
         self.problems: list[str] = []   # other students' troubles this run met, said at its end
+        self.heldout: heldout.HeldOut | None = None   # chosen when the run starts
 
     # -- the run --------------------------------------------------------------------------
     def run(self) -> int:
@@ -170,7 +177,14 @@ class Batch:
         if closed is not None:
             self.console.print(f"[red]{ui['unreachable'].format(folder=closed)}[/]")
             return 2
+        try:  # the files the accuracy checks score on, chosen and pinned (SHA-256) once for the run
+            self.heldout = heldout.for_grading(self.topics, options.heldout)
+        except heldout.HeldOutError as error:
+            self.console.print(f"[red]{ui['heldout_refused'].format(why=error)}[/]")
+            return 2
         self._report_sandbox()
+        if self.heldout.sha256:
+            self.console.print(ui["heldout_used"].format(names=", ".join(self.heldout.sha256), folder=self.heldout.folder))
         found = discover(options.submissions, options.students)
         for item in found:
             if item.problem:  # reported at the end; the others are graded all the same
@@ -224,9 +238,11 @@ class Batch:
         table.add_row("workers", ui["warm"] if self.options.warm else ui["cold"], style="green")
         self.console.print(table)
         policy = _policy(self.options, 0)
-        if sandbox.switches_user(policy) and not (policy.use_bwrap and sandbox.bwrap_works(policy.uid)) \
-                and self.options.submissions.stat().st_mode & 0o005:
-            self.console.print(f"[yellow]{ui['readable'].format(folder=self.options.submissions)}[/]")
+        if sandbox.switches_user(policy) and not (policy.use_bwrap and sandbox.bwrap_works(policy.uid)):
+            if self.options.submissions.stat().st_mode & 0o005:
+                self.console.print(f"[yellow]{ui['readable'].format(folder=self.options.submissions)}[/]")
+            if any(map(_others_can_read, map(self.heldout.file, self.heldout.sha256))):
+                self.console.print(f"[yellow]{ui['heldout_readable'].format(folder=self.heldout.folder)}[/]")
 
     def _grade_all(self, todo: list[tuple[Found, set[str]]], run_id: int, executor) -> None:
         columns = [TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(),
@@ -287,7 +303,8 @@ class Batch:
         return Task(student=job.found.student, files=job.files, topics=job.topics, seed=self.seed,
                     timeout_scale=self.options.timeout_scale, limit_s=self.limit,
                     work_root=str((self.out / ".work").resolve()), settings=self.options.settings,
-                    warm=self.options.warm)
+                    warm=self.options.warm,
+                    heldout=self.heldout.to_spec() if self.heldout is not None else None)
 
     def _finish(self, job: _Job, run_id: int, outcome: Outcome | BaseException | None) -> None:
         if isinstance(outcome, BaseException):
@@ -378,6 +395,11 @@ def _internal_error(outcome: Outcome | None) -> str:
     message = next((result.get("message", "") for result in report.get("checks", [])
                     if isinstance(result, dict) and result.get("id") == ids[0]), "")
     return boundary.clean_text(f"{ids[0]}: {message}", 300)
+
+
+def _others_can_read(path: Path) -> bool:
+    """Can a user other than the owner read `path` (every folder above it open to them)?"""
+    return bool(path.stat().st_mode & 0o004) and all(folder.stat().st_mode & 0o001 for folder in path.parents)
 
 
 def _result(check: Check, status: str, message) -> dict:

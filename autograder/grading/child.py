@@ -6,7 +6,8 @@
 `batch.py` uses the second form: the paths stay out of /proc/PID/cmdline, which every
 user (so a worker without bubblewrap) can read; the environment is readable by us only.
 
-The checks (public and hidden) run here, trusted; the submission runs in sandboxed
+The checks (public and hidden) run here, trusted, scoring on the held-out files the job
+names (autograder/heldout.py); the submission runs in sandboxed
 workers under the policy in the environment (engine/sandbox.py), read once here and
 passed down. With a `zygote` in the job (an inherited socket of the grading slot's warm
 parent, grading/executor.py), every worker is forked from it with every layer of the
@@ -20,6 +21,7 @@ import json
 import os
 from pathlib import Path
 
+from autograder import heldout
 from autograder.course import load_course
 from autograder.engine import sandbox
 from autograder.engine.client import Submission
@@ -47,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.topics and args.submission and args.json and args.seed is not None):
         parser.error("topics, --submission, --json and --seed are needed (or --from-env)")
     course = load_course()
+    if spec.get("heldout"):  # the checks score on the grader's held-out files, not the public split
+        heldout.grade_on(heldout.HeldOut.from_spec(spec["heldout"]))
     zygote = None
     if spec.get("zygote"):
         from autograder.engine.warm import Zygote

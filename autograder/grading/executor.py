@@ -86,6 +86,7 @@ class Task:
     work_root: str                # OUT/.work: scratch folders live here, on the grading host
     settings: SandboxSettings = field(default_factory=SandboxSettings)
     warm: bool = True
+    heldout: dict | None = None   # the held-out files the checks score on (heldout.HeldOut.to_spec())
 
 
 @dataclass
@@ -195,7 +196,7 @@ def grade_here(task: Task) -> Outcome:
     started = time.monotonic()
     try:
         spec = {"topics": task.topics, "submission": str(work / "files"), "json": str(work / "result.json"),
-                "seed": task.seed, "timeout_scale": task.timeout_scale}
+                "seed": task.seed, "timeout_scale": task.timeout_scale, "heldout": task.heldout}
         passed = ()
         if zygote is not None:
             control = zygote.share()

@@ -1,25 +1,28 @@
 """`python -m autograder release DIR`: the repository students clone.
 
 It holds what a student needs to work and check: exercises/ (and notebooks/ when
-generated), the autograder with its public checks, data/ and the project files, with a
-README (English and Chinese) and a Makefile written for students (autograder/templates/
+generated), the autograder with its public checks, data/ without its held-out files
+(data/heldout/: what `grade` scores accuracy on, autograder/heldout.py) and the project
+files, with a README (English and Chinese) and a Makefile written for students (autograder/templates/
 student/: how to start, check, watch, notebooks, hints, language; every target works
 there). It leaves out solutions/, the hidden checks (autograder/checks/hidden/, and their
 entries in the course map), the course's own tests, benchmarks and the instructor's README.
 With `github_classroom`, it also writes the classroom-resources autograding workflow
 (platforms/classroom.py); with `classroom50`, Classroom 50's autograder.py entry point
 (platforms/classroom50.py). Afterwards it verifies that no solution marker and no hidden
-check name made it in. `lang="zh"` releases the Chinese course: the lesson text of
-exercises/ and notebooks/ in Chinese (autograder/lessons.py), chosen for the students.
+check name made it in, and that no file holds the bytes of a held-out one. `lang="zh"`
+releases the Chinese course: the lesson text of exercises/ and notebooks/ in Chinese
+(autograder/lessons.py), chosen for the students.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import tomllib
 from pathlib import Path
 
-from autograder import COURSE_ROOT
+from autograder import COURSE_ROOT, heldout
 from autograder.course import Course, load_course, parse_course
 
 INCLUDE = ["exercises", "notebooks", "autograder", "data", "pyproject.toml", ".gitignore", "LICENSE"]
@@ -27,6 +30,7 @@ STUDENT_FILES = Path(__file__).resolve().parent.parent / "templates" / "student"
 # A student's (or the instructor's) watch progress and reset backups never ship.
 EXCLUDE_DIRS = {"__pycache__", "hidden", ".ipynb_checkpoints", ".pytest_cache", ".course-progress.json", ".course-backups"}
 SOLUTION_MARKER = "### BEGIN SOLUTION"
+HELD_OUT = heldout.FOLDER.relative_to(COURSE_ROOT)   # data/heldout: the grader's only
 
 
 def strip_hidden(text: str) -> str:
@@ -58,8 +62,9 @@ def release(target: Path, root: Path = COURSE_ROOT, github_classroom: bool = Fal
     for name in INCLUDE:
         source = root / name
         if source.is_dir():
-            shutil.copytree(source, target / name, ignore=lambda folder, names: [n for n in names if n in EXCLUDE_DIRS
-                                                                               or n.endswith(".pyc")])
+            shutil.copytree(source, target / name, ignore=lambda folder, names: [
+                n for n in names if n in EXCLUDE_DIRS or n.endswith(".pyc")
+                or (Path(folder) / n).relative_to(root) == HELD_OUT])
         elif source.is_file():
             shutil.copy2(source, target / name)
         else:
@@ -117,3 +122,9 @@ def _verify(target: Path, root: Path, course_map: str) -> None:
                 raise RuntimeError(f"{path} names hidden checks: {', '.join(leaked)}")
     if (target / "solutions").exists() or (target / "autograder" / "checks" / "hidden").exists():
         raise RuntimeError("solutions/ or the hidden checks were copied")
+    held_out = set(heldout.listed_sums(root / HELD_OUT).values())
+    for path in target.rglob("*"):
+        if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() in held_out:
+            raise RuntimeError(f"{path} is a held-out file ({HELD_OUT}): it must never be released")
+    if (target / HELD_OUT).exists():
+        raise RuntimeError(f"{HELD_OUT} was copied")

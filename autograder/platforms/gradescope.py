@@ -4,7 +4,9 @@
 
 The package follows Gradescope's documented layout: `setup.sh` and `run_autograder` at the
 top of the zip, beside the course files grading needs (autograder/ with its hidden checks,
-course.toml, data/, pyproject.toml), never solutions/: the package never reaches students.
+course.toml, data/ with the held-out files the accuracy checks score on, pyproject.toml),
+never solutions/: the package never reaches students, and setup.sh makes the hidden checks
+and data/heldout/ readable by root only, so no worker reads them.
 Gradescope unpacks it into /autograder/source and runs
 
     python3 -m autograder.platforms.gradescope --root /autograder [--topics ...] [--lang zh]

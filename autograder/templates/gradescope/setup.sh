@@ -32,5 +32,6 @@ if ! why=$(bwrap --unshare-all --die-with-parent --ro-bind / / --proc /proc --de
   echo "bubblewrap cannot run in this container: ${why:-no reason given}" | head -c 300 > /autograder/source/WEAK_SANDBOX
   echo "WARNING: $(cat /autograder/source/WEAK_SANDBOX); grading falls back to --weak-sandbox" >&2
 fi
-# Hidden checks: readable by the grader (root) only, as `make grading-setup` does.
+# Hidden checks and held-out data: readable by the grader (root) only, as `make grading-setup` does.
 if [ -d /autograder/source/autograder/checks/hidden ]; then chmod -R o-rwx /autograder/source/autograder/checks/hidden; fi
+if [ -d /autograder/source/data/heldout ]; then chmod -R o-rwx /autograder/source/data/heldout; fi
