@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from autograder import mistakes
 from autograder.course import Check, Course, Topic, load_course
 from autograder.engine import boundary, sandbox
 from autograder.grading import outputs
@@ -275,7 +276,7 @@ class Batch:
         notes = boundary.clean_text("; ".join(f"{topic}: {why}" for topic, why in job.unreadable.items()))
         try:
             self.book.record(run_id, job.found.student, job.found.files_hash, results, round(duration, 3), notes,
-                             job.flags)
+                             job.flags, sources=job.files)
         except Exception as error:  # one submission's record fails that submission only
             self._record_infrastructure_error(job, run_id, f"{type(error).__name__} while recording")
 
@@ -299,6 +300,8 @@ class Batch:
                 reported = by_id[check.id]
                 status = reported.get("status") if reported.get("status") in STATUSES else "error"
                 result = _result(check, status, reported.get("message", ""))
+                result.update(mistakes.from_report(reported, check, {other.name for other in self.checks if (
+                    other.topic, other.exercise) == (check.topic, check.exercise)}))
                 result["points"] = check.points if status == "passed" else 0
                 duration = reported.get("duration_s")
                 result["duration_s"] = float(duration) if isinstance(duration, (int, float)) else 0.0
