@@ -28,6 +28,7 @@ from autograder.i18n import N_, Texts, raw
 from autograder.mistakes import template
 
 TRIED_AND_MISSED = ("failed", "error", "timeout")   # blanks (not_attempted) are not a lesson
+PAIRS_SHOWN = 60   # flagged pairs shown side by side, most alike first (every pair is in similarity.csv)
 UI = Texts(
     mistakes=N_("Mistakes the class made"),
     mistakes_note=N_("Each named mistake once per student, however many checks it failed; most common first."),
@@ -45,7 +46,8 @@ UI = Texts(
                        "what independent correct solutions share."),
     thresholds=N_("Thresholds per topic"), topic=N_("topic"), threshold=N_("threshold"),
     independent=N_("most alike independent solutions"),
-    no_flagged=N_("No pair is flagged."), pair_heading=N_("{topic}: {a} and {b}, {similarity:.0%} in common"),
+    no_flagged=N_("No pair is flagged."),
+    more_pairs=N_("{count} more flagged pair(s) are listed in similarity.csv."), pair_heading=N_("{topic}: {a} and {b}, {similarity:.0%} in common"),
 )
 
 
@@ -150,7 +152,7 @@ def write_similarity_page(pairs: list[similarity.Pair], sources: dict[str, dict[
     flagged = sorted((pair for pair in pairs if pair.flagged), key=lambda pair: -pair.similarity)
     if not flagged:
         parts.append(f"<p>{html.escape(ui['no_flagged'])}</p>")
-    for pair in flagged:
+    for pair in flagged[:PAIRS_SHOWN]:
         file = course.topic(pair.topic).file
         sides = []
         for student, slices in zip((pair.a, pair.b), pair.slices):
@@ -159,6 +161,8 @@ def write_similarity_page(pairs: list[similarity.Pair], sources: dict[str, dict[
         parts.append(f"<h2>{html.escape(heading)}</h2><table class='pair'><tr><th>{_feedback_link(pair.a)}</th>"
                      f"<th>{_feedback_link(pair.b)}</th></tr><tr>"
                      + "".join(f"<td><pre>{side}</pre></td>" for side in sides) + "</tr></table>")
+    if len(flagged) > PAIRS_SHOWN:
+        parts.append(f"<p>{html.escape(ui['more_pairs'].format(count=len(flagged) - PAIRS_SHOWN))}</p>")
     style = "<style>.pair td{width:50%;vertical-align:top}.pair pre{white-space:pre-wrap;font-size:.8em}" \
             "mark{background:#fff8c5}</style>"
     path.write_text(_page(ui["similarity_title"], style + "".join(parts)), encoding="utf-8")

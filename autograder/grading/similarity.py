@@ -1,7 +1,7 @@
 """Which submissions look copied: every pair compared with copydetect, topic by topic.
 
-copydetect (winnowed fingerprints of normalised tokens: names, comments, strings and
-layout do not count) fingerprints each student's file of a topic, minus the fingerprints
+copydetect (fingerprints of normalised tokens: names, comments, strings and layout do
+not count) fingerprints each student's file of a topic, minus the fingerprints
 of the topic's blank (`exercises/`: the given code never counts), and measures for each
 pair the share of the code the two have in common. Short exercises have few ways to be
 right, so independent correct work shares code too: a pair is flagged only above its
