@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import pickle
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -162,13 +165,23 @@ def _csv(path: Path) -> list[dict]:
     return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
 
 
-def test_a_graded_class_shows_its_mistakes_once_per_student_and_flags_only_the_copy(traversable_tmp):
-    submissions, out = _class(traversable_tmp), traversable_tmp / "out"
+@pytest.fixture(scope="module")
+def graded_class():
+    """The class of `_class`, graded on e01 and e02 (a folder every user may enter: the
+    sandbox's own user reads the course files and scratch there)."""
+    root = Path(tempfile.mkdtemp(prefix="course-class-"))
+    root.chmod(0o755)
+    submissions, out = _class(root), root / "out"
     done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out),
                            "--jobs", "2", "--topics", "e01", "e02"], cwd=COURSE_ROOT, capture_output=True, text=True,
                           timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    yield out
+    shutil.rmtree(root, ignore_errors=True)
 
+
+def test_a_graded_class_shows_its_mistakes_once_per_student_and_flags_only_the_copy(graded_class):
+    out = graded_class
     pairs = _csv(out / "similarity.csv")
     flagged = {(row["topic"], row["a"], row["b"]) for row in pairs if row["flagged"] == "1"}
     assert {("e01", "alt", "copier"), ("e02", "alt", "copier")} <= flagged
@@ -192,13 +205,50 @@ def test_a_graded_class_shows_its_mistakes_once_per_student_and_flags_only_the_c
     page = (out / "similarity.html").read_text(encoding="utf-8")
     assert "never a penalty" in page and "<mark>" in page and "copier" in page
 
+
+def test_report_rewrites_the_class_report_from_the_gradebook_in_chinese(graded_class, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(graded_class, out)
+    before = _csv(out / "mistakes.csv")
+    (out / "mistakes.csv").unlink()
     again = subprocess.run([sys.executable, "-m", "autograder", "report", str(out), "--lang", "zh"], cwd=COURSE_ROOT,
                            capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     chinese = _csv(out / "mistakes.csv")
-    assert sorted(row["students"] for row in chinese) == sorted(row["students"] for row in mistakes.values())
+    assert [row["students"] for row in chinese] == [row["students"] for row in before]
     with using("zh"):
         assert _(ROWS) in {row["mistake"] for row in chinese}
     assert "全班出现的错误" in (out / "summary.html").read_text(encoding="utf-8")
     assert "绝不能作为扣分的依据" in (out / "similarity.html").read_text(encoding="utf-8")
-    assert _csv(out / "similarity.csv") == pairs
+    assert _csv(out / "similarity.csv") == _csv(graded_class / "similarity.csv")
+
+
+def test_the_summary_in_a_browser_shows_the_mistakes_and_links_the_look_alikes(graded_class):
+    """Headless Chromium (as tests/test_browser.py): the mistakes table is on the page, the
+    link opens the side-by-side page; screenshots land in build/artifacts/."""
+    from tests.test_browser import ARTIFACTS, CHROMEDRIVER, CHROMIUM, CHROMIUM_FLAGS   # skips without selenium
+
+    if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
+        pytest.skip("needs Debian's chromium and chromium-driver (make system-deps)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp(prefix="chromium-profile-")
+    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={profile}"]:
+        options.add_argument(flag)
+    browser = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    try:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        browser.get((graded_class / "summary.html").as_uri())
+        table = browser.find_element(By.CSS_SELECTOR, "table.mistakes")
+        assert ROWS.split(";")[0] in table.text and "slip1" in table.text
+        browser.save_screenshot(str(ARTIFACTS / "class-summary.png"))
+        browser.find_element(By.CSS_SELECTOR, "a[href='similarity.html']").click()
+        assert browser.find_elements(By.CSS_SELECTOR, "table.pair mark")
+        browser.save_screenshot(str(ARTIFACTS / "class-similarity.png"))
+    finally:
+        browser.quit()
+        shutil.rmtree(profile, ignore_errors=True)
