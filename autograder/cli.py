@@ -16,6 +16,7 @@ Each command lives in a small function here or in its own module; add new ones t
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -120,6 +121,33 @@ def cmd_grade(args) -> int:
                          heldout=args.heldout))
 
 
+def cmd_report(args) -> int:
+    """Rewrite a graded class's outputs from its gradebook, without grading again."""
+    from autograder.grading import outputs
+    from autograder.grading.gradebook import Gradebook
+
+    database = args.out / "gradebook.db"
+    if args.db is None and not database.is_file():
+        print(_("no gradebook in {folder}: grade the class first, or give --db", folder=args.out), file=sys.stderr)
+        return 2
+    roster = None
+    if args.roster:
+        from autograder.platforms.canvas import RosterError, read_roster
+        try:
+            roster = read_roster(args.roster)
+        except RosterError as error:
+            print(error, file=sys.stderr)
+            return 2
+    os.umask(0o077)  # as `grade`: grades and feedback are the instructor's eyes only
+    book = Gradebook(args.db or f"sqlite:///{database.resolve()}")
+    try:
+        written = outputs.write_all(book, args.out, load_course(), args.lang, roster)
+    finally:
+        book.close()
+    print(_("wrote {written} in {folder}", written=", ".join(written), folder=args.out))
+    return 0
+
+
 def _cluster_address(text: str) -> str:
     local = text.removeprefix("local:")
     if (text.startswith("local:") and local.isdigit() and int(local) > 0) or \
@@ -220,6 +248,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help=_("score the accuracy checks on this folder's held-out files (the same names and formats "
                             "as data/heldout/) instead of the course's own"))
     grade.set_defaults(run=cmd_grade)
+
+    report = commands.add_parser("report", help=_("rewrite a graded class's grades, feedback and class report from "
+                                                   "its gradebook, without grading again (instructors)"))
+    report.add_argument("out", type=Path, help=_("the --out folder of `grade`"))
+    report.add_argument("--db", help=_("SQLAlchemy URL of the gradebook (default: sqlite:///OUT/gradebook.db)"))
+    report.add_argument("--lang", choices=("en", "zh"), default="en", help=_("language of the feedback pages"))
+    report.add_argument("--roster", type=Path, help=_("CSV mapping student folders to Canvas IDs (column 'folder')"))
+    report.set_defaults(run=cmd_report)
 
     release = commands.add_parser("release", help=_("write the student repository (no solutions, no hidden checks)"))
     release.add_argument("directory", type=Path, help=_("where to write it (must not exist or be empty)"))

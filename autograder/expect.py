@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.i18n import _
+from autograder.mistakes import Mistake
 from autograder.outcomes import Incorrect
 
 RTOL = 1e-4
@@ -21,6 +22,7 @@ ATOL_SCALE = 1e-4
 class OffTarget(Incorrect):
     """A result of the right shape that is off the reference and matches no named mistake
     (a check may catch it to say more)."""
+    vague = True
 
 
 def numbers(value, what: str) -> np.ndarray:
@@ -58,7 +60,7 @@ def expect_close(actual, expected, what: str, *, rtol: float = RTOL, atol_scale:
         return
     for message, predicted in (mistakes or {}).items():
         if is_close(actual, predicted, rtol=rtol, atol_scale=atol_scale, scale=scale):
-            raise Incorrect(_("{what}: {mistake}", what=what, mistake=message))
+            raise Incorrect(_("{what}: {mistake}", what=what, mistake=message), mistake=Mistake.of(message))
     _expect_same_shape(actual, expected, what)
     if np.isnan(actual).any() and not np.isnan(expected).any():
         raise Incorrect(_("{what} contains NaN (a division by zero, or the log of 0?)", what=what))

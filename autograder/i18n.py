@@ -18,6 +18,7 @@ The API:
     language()                        # "en" or "zh"
     with using("zh"): ...             # for a while (the notebook's check(lang=...))
     translate("messages", "zh", text) # one text in a given domain and language
+    in_language(_("..."), "zh")        # a text _() made, said again in another language
     UI = Texts(summary=N_("{passed}/{total} checks passed"))  # a module's interface text:
     UI["zh"]["summary"].format(passed=1, total=2)             # ... looked up per language
 
@@ -123,9 +124,33 @@ def translate(domain: str, lang: str, message: str, /, **fields) -> str:
     return raw(lang, message, domain).format(**fields)
 
 
+class Said(str):
+    """A text `_()` returned: the text itself, remembering its English source and fields, so
+    that it can be said again in another language (`in_language`) and named by a stable key
+    (its msgid; autograder/mistakes.py)."""
+    __slots__ = ("msgid", "fields")
+
+    def __new__(cls, text: str, msgid: str, fields: dict):
+        said = super().__new__(cls, text)
+        said.msgid, said.fields = msgid, fields
+        return said
+
+    def __reduce__(self):  # across a process boundary it is plain text
+        return str, (str(self),)
+
+
+def in_language(text: str, lang: str) -> str:
+    """`text` in `lang` when `_()` made it (its fields too); else `text` as it is."""
+    if not isinstance(text, Said):
+        return str(text)
+    fields = {name: in_language(value, lang) if isinstance(value, str) else value
+              for name, value in text.fields.items()}
+    return translate(DOMAIN, lang, text.msgid, **fields)
+
+
 def _(message: str, /, **fields) -> str:
     """`message` in the current language, its `{placeholders}` filled from `fields`."""
-    return translate(DOMAIN, language(), message, **fields)
+    return Said(translate(DOMAIN, language(), message, **fields), message, fields)
 
 
 def N_(message: str, /) -> str:

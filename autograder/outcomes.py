@@ -19,8 +19,15 @@ class CheckOutcome(Exception):
 
 
 class Incorrect(CheckOutcome, AssertionError):
-    """The submission ran and gave a wrong answer; the message names the likely mistake."""
+    """The submission ran and gave a wrong answer; the message names the likely mistake,
+    and `mistake` (a `mistakes.Mistake`), when given, names it by a stable key. `vague`:
+    the message only says the answer is off (mistakes.attribute may say more)."""
     status = "failed"
+    vague = False
+
+    def __init__(self, message: str, mistake=None):
+        super().__init__(message)
+        self.mistake = mistake
 
 
 class NotAttempted(CheckOutcome):

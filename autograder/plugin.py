@@ -8,8 +8,9 @@ seed per run unless --seed is given, one stream per check) and `scratch_dir` (a 
 the submission's workers can write to, for exports and checkpoints).
 A check's topic and exercise come from the course map: its module is a topic's check
 module, its function a check of that topic.
-Each report carries `course_status` (passed, failed, not_attempted, error, timeout) and
-`course_message` (verdict.ending); failures show the targeted message instead of a traceback.
+Each report carries `course_status` (passed, failed, not_attempted, error, timeout),
+`course_message` (verdict.ending), `course_mistake` (the named mistake, if any) and
+`course_vague`; failures show the targeted message instead of a traceback.
 """
 from __future__ import annotations
 
@@ -163,6 +164,8 @@ def pytest_runtest_makereport(item, call):
         report.course_check = check_of(item)
         report.course_status, report.course_message = verdict.ending(error)
         report.course_internal = verdict.is_internal(error)  # the check's own failure: no grade (grade retries)
+        report.course_mistake = getattr(error, "mistake", None)   # a mistakes.Mistake the check named
+        report.course_vague = getattr(error, "vague", False)      # only "off": mistakes.attribute may say more
         if isinstance(error, CheckOutcome):
             report.longrepr = f"[{error.status}] {error.message}"
     return report

@@ -10,6 +10,7 @@ from rich.markup import escape
 from autograder.course import Course
 from autograder.engine.errortext import is_import_failure
 from autograder.i18n import N_, Texts
+from autograder.mistakes import hints_from
 from autograder.run import CheckResult, RunResult
 from autograder.texts import check_title, rich_mark, status_label
 from autograder.texts import UI as SHARED
@@ -40,7 +41,7 @@ def print_report(run: RunResult, course: Course, lang: str = "en", console: Cons
                       f" [dim]({status_label(result.status, lang)}, {points})[/]")
         if result.status != "passed":
             console.print(f"      {escape(result.message)}", style="red" if result.status != "not_attempted" else "yellow")
-            hints = course.check(result.topic, result.name).hints[lang]
+            hints = course.check(result.topic, hints_from(result)).hints[lang]
             # Hints speak to the exercise; a file that does not import never reached it.
             if hints and result.status != "not_attempted" and not is_import_failure(result.message):
                 console.print(f"      [cyan]{SHARED[lang]['hint']}:[/] {escape(hints[0])}")

@@ -15,6 +15,7 @@ from pathlib import Path
 from autograder import COURSE_ROOT
 from autograder.course import Check, Topic, load_course
 from autograder.engine.interface import ProbedSubmission
+from autograder.mistakes import Mistake, attribute
 
 
 @dataclass
@@ -28,6 +29,9 @@ class CheckResult:
     max_points: int
     message: str
     duration_s: float
+    mistake: str = ""          # the key of the named mistake behind a failure (mistakes.py)
+    mistake_text: dict = field(default_factory=dict)   # its text per language
+    named_by: str = ""         # the check that named it, when not this one (mistakes.attribute)
 
 
 @dataclass
@@ -69,6 +73,7 @@ class _Collector:
         self.internal: list[str] = []
         self.seed: int | None = None
         self.collection_errors: list[str] = []
+        self.vague: set[str] = set()   # checks whose failure only says "off"
 
     def pytest_collection_modifyitems(self, config, items):
         """--only selects checks by exact name (pytest's -k would match substrings)."""
@@ -92,10 +97,14 @@ class _Collector:
         check: Check = report.course_check
         if getattr(report, "course_internal", False):
             self.internal.append(check.id)
+        mistake: Mistake | None = getattr(report, "course_mistake", None)
         self.results[report.nodeid] = CheckResult(
             id=check.id, topic=check.topic, exercise=check.exercise, name=check.name, status=status,
             points=check.points if status == "passed" else 0, max_points=check.points,
-            message=report.course_message, duration_s=round(report.duration, 3))
+            message=report.course_message, duration_s=round(report.duration, 3),
+            mistake=mistake.key if mistake else "", mistake_text=dict(mistake.text) if mistake else {})
+        if getattr(report, "course_vague", False):
+            self.vague.add(check.id)
 
 
 def in_course_order(results) -> list[CheckResult]:
@@ -158,6 +167,7 @@ def run_checks(folder: Path | None, topics: list[Topic], *, submission: ProbedSu
     if collector.collection_errors or code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         raise RuntimeError("the checks could not be collected:\n" + "\n".join(collector.collection_errors))
     result.checks = in_course_order(collector.results.values())
+    attribute(result.checks, collector.vague)
     result.seed = collector.seed
     result.internal_errors = collector.internal
     result.duration_s = round(time.monotonic() - started, 3)

@@ -26,7 +26,8 @@ def run_catalogue(module: str) -> dict[str, dict]:
             with tempfile.TemporaryDirectory(prefix="mistake-") as tmp:
                 folder = submission_with(Path(tmp), module, mistake["code"])
                 with Submission(folder, worker_factory=zygote.worker) as submission:
-                    run = run_checks(folder, [topic], submission=submission, only=[mistake["check"]])
+                    run = run_checks(folder, [topic], submission=submission,
+                                     only=[mistake["check"], *mistake.get("alongside", [])])
             named = [result for result in run.checks if result.name == mistake["check"]]
             results[mistake["id"]] = {"status": named[0].status, "message": named[0].message} if named else \
                 {"status": "missing", "message": f"the check did not run: {[r.name for r in run.checks]}"}

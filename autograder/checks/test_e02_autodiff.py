@@ -4,6 +4,7 @@ import numpy as np
 
 from autograder.expect import OffTarget, expect_close, numbers
 from autograder.i18n import _
+from autograder.mistakes import Mistake
 from autograder.outcomes import Incorrect
 
 # ---------------------------------------------------------------- grader's functions
@@ -318,7 +319,7 @@ def test_fit_linear_regression_reaches_the_least_squares_line(probe, rng):
     }
     for message, predicted in guesses.items():
         if np.allclose(out, predicted, rtol=0, atol=1e-3):
-            raise Incorrect(_("{what}: {mistake}", what=what, mistake=message))
+            raise Incorrect(_("{what}: {mistake}", what=what, mistake=message), mistake=Mistake.of(message))
     raise Incorrect(_("{what} gave (a, b) = ({a:.6g}, {b:.6g}); the least-squares line is "
                       "({line_a:.6g}, {line_b:.6g}), and plain gradient descent from a = b = 0 gets within 1e-5 of "
                       "it in {needed} steps",

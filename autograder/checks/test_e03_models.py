@@ -3,6 +3,7 @@ import numpy as np
 
 from autograder.expect import expect_close, expect_equal, numbers
 from autograder.i18n import _
+from autograder.mistakes import Mistake
 from autograder.outcomes import Incorrect
 
 MLP_PARAMS = 784 * 100 + 100 + 100 * 10 + 10  # 79,510
@@ -374,7 +375,8 @@ def _expect_counts(probe, specs, mistakes_of):
         for message, predicted in mistakes_of(trainable, total, tensors, layers).items():
             if value == predicted:
                 raise Incorrect(_("count_params gave {value:g} for a model with {trainable:,} trainable scalars: "
-                                  "{message}", value=value, trainable=trainable, message=message))
+                                  "{message}", value=value, trainable=trainable, message=message),
+                                mistake=Mistake.of(message))
         expect_equal(value, trainable, _("count_params of a model with {trainable:,} trainable scalars "
                                          "({total:,} scalars in all)", trainable=trainable, total=total))
 

@@ -11,6 +11,7 @@ import numpy as np
 from autograder import heldout
 from autograder.expect import expect_close, is_close, numbers
 from autograder.i18n import N_, _
+from autograder.mistakes import Mistake
 from autograder.outcomes import Incorrect
 
 
@@ -126,7 +127,7 @@ def test_build_vocab_orders_by_frequency_then_alphabetically(probe, rng):
     }
     for message, predicted in mistakes.items():
         if actual == predicted:
-            raise Incorrect(f"build_vocab: {message}")
+            raise Incorrect(f"build_vocab: {message}", mistake=Mistake.of(message))
     wrong = sorted(token for token in set(expected) | set(actual) if actual.get(token) != expected.get(token))
     token = wrong[0]
     raise Incorrect(_("build_vocab differs for {count} token(s): e.g. {token!r} (seen {get} "

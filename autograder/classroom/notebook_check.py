@@ -26,6 +26,7 @@ from pathlib import Path
 from autograder.course import Check, Course, Topic, load_course
 from autograder.engine.inprocess import InProcessSubmission
 from autograder.i18n import checked_language, language, using
+from autograder.mistakes import hints_from
 from autograder.report import UI
 from autograder.run import RunResult, run_checks
 from autograder.texts import MARKS, check_title, status_label
@@ -136,7 +137,7 @@ class Feedback:
     def _hints(self, result) -> list[str]:
         if result.status in ("passed", "not_attempted"):
             return []
-        return self.course.check(result.topic, result.name).hints[self.lang]
+        return self.course.check(result.topic, hints_from(result)).hints[self.lang]
 
     def _summary(self) -> str:
         passed = sum(result.status == "passed" for result in self.run.checks)

@@ -25,6 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from autograder import heldout
+from autograder import mistakes
 from autograder.course import Check, Course, Topic, load_course
 from autograder.engine import boundary, sandbox, storage, uids
 from autograder.grading import outputs
@@ -337,7 +338,7 @@ class Batch:
                                               [*job.unreadable.items(), *job.notes.items(), *skipped]))
         try:
             self.book.record(run_id, job.found.student, job.found.files_hash, results, round(duration, 3), notes,
-                             job.flags)
+                             job.flags, sources=job.files)
         except Exception as error:  # one submission's record fails that submission only
             self._record_infrastructure_error(job, run_id, f"{type(error).__name__} while recording")
 
@@ -361,6 +362,8 @@ class Batch:
                 reported = by_id[check.id]
                 status = reported.get("status") if reported.get("status") in STATUSES else "error"
                 result = _result(check, status, reported.get("message", ""))
+                result.update(mistakes.from_report(reported, check, {other.name for other in self.checks if (
+                    other.topic, other.exercise) == (check.topic, check.exercise)}))
                 result["points"] = check.points if status == "passed" else 0
                 duration = reported.get("duration_s")
                 result["duration_s"] = float(duration) if isinstance(duration, (int, float)) else 0.0

@@ -56,6 +56,7 @@ class Student(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     flags: Mapped[list] = mapped_column(JSON, default=list)   # tampering signs for the instructor (tampering.py)
     results: Mapped[list["Result"]] = relationship(back_populates="submission", cascade="all, delete-orphan")
+    sources: Mapped[list["Source"]] = relationship(cascade="all, delete-orphan")
     run: Mapped[Run] = relationship()
 
 
@@ -75,11 +76,32 @@ class Result(Base):
     message: Mapped[str] = mapped_column(Text)
     duration_s: Mapped[float] = mapped_column(Float)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    # The named mistake behind a failure (autograder/mistakes.py): its key, its text per
+    # language, and the check that named it when another check of the exercise did.
+    mistake: Mapped[str | None] = mapped_column(Text, default="")
+    mistake_text: Mapped[dict | None] = mapped_column(JSON, default=dict)
+    named_by: Mapped[str | None] = mapped_column(String(255), default="")
     submission: Mapped[Student] = relationship(back_populates="results")
 
 
+class Source(Base):
+    """The text of one exercise file as graded (the class report compares them: similarity.py)."""
+    __tablename__ = "sources"
+    __table_args__ = (UniqueConstraint("submission_id", "file"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    file: Mapped[str] = mapped_column(String(255))   # "e01_tensors.py"
+    text: Mapped[str] = mapped_column(Text)
+
+
+SOURCE_CHARS = 200_000   # of one file kept: more than any exercise needs
+
+
 RESULT_FIELDS = ("check_id", "topic", "exercise", "name", "status", "points", "max_points", "message",
-                 "duration_s")
+                 "duration_s", "mistake", "mistake_text", "named_by")
+# Columns added after the first gradebooks were written: (table, column, its SQL type).
+ADDED_COLUMNS = (("submissions", "flags", "JSON"), ("results", "mistake", "TEXT"), ("results", "mistake_text", "JSON"),
+                 ("results", "named_by", "VARCHAR(255)"))
 
 
 @dataclass
@@ -105,6 +127,13 @@ def engine_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url.removeprefix(prefix)
     return url
+
+
+def _or_empty(value, column: str):
+    """A column added later is NULL in the rows written before it: read as empty."""
+    if value is None and column in ("mistake", "named_by"):
+        return ""
+    return {} if value is None and column == "mistake_text" else value
 
 
 class Gradebook:
@@ -137,9 +166,12 @@ class Gradebook:
     @staticmethod
     def _add_missing_columns(connection) -> None:
         """A gradebook written before a column existed gets it (empty), so a rerun resumes it."""
-        present = {column["name"] for column in inspect(connection).get_columns("submissions")}
-        if "flags" not in present:
-            connection.execute(text("ALTER TABLE submissions ADD COLUMN flags JSON"))
+        inspector = inspect(connection)
+        present = {table: {column["name"] for column in inspector.get_columns(table)}
+                   for table in {added[0] for added in ADDED_COLUMNS}}
+        for table, column, kind in ADDED_COLUMNS:
+            if column not in present[table]:
+                connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
 
     def start_run(self, seed: int, topics: list[str], jobs: int, sandbox: dict) -> int:
         with Session(self.engine) as session, session.begin():
@@ -161,9 +193,10 @@ class Gradebook:
         return check_ids <= self.graded_checks(student, files_hash)
 
     def record(self, run_id: int, student: str, files_hash: str, results: list[dict], duration_s: float,
-               notes: str = "", flags: list[str] = ()) -> None:
+               notes: str = "", flags: list[str] = (), sources: dict[str, bytes] | None = None) -> None:
         """Store a submission's results in one transaction. Results of other checks stay
-        unless the files changed (then the old ones are stale and go)."""
+        unless the files changed (then the old ones are stale and go). `sources`, when
+        given, replace the exercise files kept for it ({file name: bytes})."""
         with Session(self.engine) as session, session.begin():
             row, created = self._locked_row(session, student, files_hash, run_id, duration_s)
             if not created and row.files_hash != files_hash:
@@ -177,7 +210,14 @@ class Gradebook:
                 submission_id=row.id, check_id=result["id"], topic=result["topic"], exercise=result["exercise"],
                 name=result["name"], status=result["status"], points=int(result["points"]),
                 max_points=int(result["max_points"]), message=result["message"],
-                duration_s=float(result["duration_s"]), run_id=run_id) for result in results)
+                duration_s=float(result["duration_s"]), run_id=run_id, mistake=result.get("mistake", ""),
+                mistake_text=dict(result.get("mistake_text") or {}), named_by=result.get("named_by", ""))
+                for result in results)
+            if sources is not None:
+                session.execute(delete(Source).where(Source.submission_id == row.id))
+                session.add_all(Source(submission_id=row.id, file=name[:255],
+                                       text=data.decode("utf-8", errors="replace")[:SOURCE_CHARS].replace("\0", ""))
+                                for name, data in sorted(sources.items()))
 
     def _locked_row(self, session: Session, student: str, files_hash: str, run_id: int,
                     duration_s: float) -> tuple[Student, bool]:
@@ -204,9 +244,19 @@ class Gradebook:
             return [Graded(student=row.student, files_hash=row.files_hash, seed=row.run.seed,
                            graded_at=row.graded_at, duration_s=row.duration_s, notes=row.notes,
                            flags=list(row.flags or []), sandbox=dict(row.run.sandbox or {}),
-                           results=[{column: getattr(result, column) for column in RESULT_FIELDS}
+                           results=[{column: _or_empty(getattr(result, column), column) for column in RESULT_FIELDS}
                                     for result in sorted(row.results, key=lambda r: r.check_id)])
                     for row in session.scalars(select(Student).order_by(Student.student))]
+
+    def sources(self) -> dict[str, dict[str, str]]:
+        """The exercise files kept for each submission: {student: {file name: text}}."""
+        with Session(self.engine) as session:
+            rows = session.execute(select(Student.student, Source.file, Source.text).join(
+                Source, Source.submission_id == Student.id).order_by(Student.student, Source.file))
+            kept: dict[str, dict[str, str]] = {}
+            for student, file, text_ in rows:
+                kept.setdefault(student, {})[file] = text_
+            return kept
 
     def runs(self) -> list[dict]:
         with Session(self.engine) as session:

@@ -4,7 +4,8 @@
     gradescope/<student>/results.json Gradescope's autograder format
     junit.xml                         one <testsuite> per student, one <testcase> per check
     feedback/<student>.html           a self-contained page: each failed check's message and hints
-    summary.html                      the class: score distribution per topic, most-failed checks
+    summary.html                      the class: score distribution per topic, the mistakes it made
+    mistakes.csv, similarity.csv/.html  named mistakes per student; look-alike pairs (class_report.py)
     canvas.csv                        Canvas's gradebook import (platforms/canvas.py; --roster maps IDs)
 
     write_all(book, Path("out"), load_course(), lang="en")
@@ -22,9 +23,11 @@ from pathlib import Path
 
 from autograder.course import Course
 from autograder.grading import spreadsheet
+from autograder.grading import class_report
 from autograder.grading.gradebook import Graded, Gradebook
 from autograder.platforms import canvas, gradescope
 from autograder.i18n import N_, Texts
+from autograder.mistakes import hints_from
 from autograder.texts import check_title, status_label
 from autograder.texts import UI as SHARED
 
@@ -40,9 +43,7 @@ UI = Texts(
     class_title=N_("Class summary"), class_heading=N_("Class summary: {count} submissions"),
     topic_max=N_("{topic} (max {max})"), points=N_("points"), students=N_("students"),
     distribution=N_("Score distribution per topic"), topic=N_("topic"), mean=N_("mean"), median=N_("median"),
-    all_passed=N_("all checks passed"), failing_axis=N_("submissions failing (not counting blanks)"),
-    most_failed=N_("Most-failed checks"), check=N_("check"), failing=N_("failing"),
-    common_message=N_("most common message"),
+    all_passed=N_("all checks passed"),
 )
 
 
@@ -71,12 +72,14 @@ def write_all(book: Gradebook, out: Path, course: Course, lang: str = "en",
         alone("feedback", [graded], lambda graded: write_feedback(
             graded, course, lang, out / "feedback" / f"{graded.student}.html"))
     write_junit(alone("junit.xml", class_, lambda graded: write_junit([graded], io.BytesIO())), out / "junit.xml")
-    write_summary(class_, topics, course, lang, out / "summary.html")
+    class_parts, class_files = class_report.write(book, class_, topics, course, lang, out)   # mistakes, similarity
+    write_summary(class_, topics, course, lang, out / "summary.html", class_parts)
     unknown = canvas.write_canvas(alone("canvas.csv", class_, lambda graded: canvas.write_canvas(
         [graded], topics, io.StringIO(), roster)), topics, out / "canvas.csv", roster)   # platforms/canvas.py
     canvas_note = f"canvas.csv ({len(unknown)} not in the roster: {', '.join(unknown)})" if roster and unknown \
         else "canvas.csv"
-    return ["grades.csv", "gradescope/*/results.json", "junit.xml", "feedback/*.html", "summary.html", canvas_note]
+    return ["grades.csv", "gradescope/*/results.json", "junit.xml", "feedback/*.html", "summary.html", *class_files,
+            canvas_note]
 
 
 def _one_at_a_time(unwritten: list | None):
@@ -173,7 +176,7 @@ def write_feedback(graded: Graded, course: Course, lang: str, path: Path) -> Non
                    f"{result['max_points']})</small>")
             if status != "passed":
                 row += f"<div class='msg'>{html.escape(result['message'])}</div>"
-                check = _check(course, result)
+                check = _check(course, {**result, "name": hints_from(result)})   # the named mistake's hints
                 if check is not None and status != "not_attempted":
                     row += "".join(f"<div class='hint'>{html.escape(shared['hint_tier'].format(tier=tier))}: {html.escape(hint)}</div>"
                                    for tier, hint in enumerate(check.hints[lang], 1))
@@ -210,7 +213,10 @@ def _layers_and_flags(class_: list[Graded], ui: dict[str, str]) -> list[str]:
     return parts
 
 
-def write_summary(class_: list[Graded], topics, course: Course, lang: str, path: Path) -> None:
+def write_summary(class_: list[Graded], topics, course: Course, lang: str, path: Path,
+                  class_parts: list[str] = ()) -> None:
+    """The class: scores per topic, flags, then `class_parts` (class_report.py: the mistakes
+    the class made, the failures no mistake was named for, the look-alike submissions)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -242,27 +248,5 @@ def write_summary(class_: list[Graded], topics, course: Course, lang: str, path:
                      f"</td><td>{points[len(points) // 2]}</td><td>{full}/{len(points)}</td></tr>")
     parts.append("</table>")
     parts += _layers_and_flags(class_, ui)
-    failed = collections.Counter()
-    messages: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
-    for graded in class_:
-        for result in graded.results:
-            if result["status"] in ("failed", "error", "timeout"):  # tried and missed; blanks are not a lesson
-                failed[result["check_id"]] += 1
-                messages[result["check_id"]][result["message"].splitlines()[0] if result["message"] else ""] += 1
-    worst = failed.most_common(12)
-    if worst:
-        figure, axis = plt.subplots(figsize=(8, 0.35 * len(worst) + 0.8))
-        axis.barh([check_title(check_id.split("::")[1], "", lang)[:60] for check_id, _ in worst][::-1],
-                  [count for _, count in worst][::-1], color="#cf222e")
-        axis.set_xlabel(ui["failing_axis"])
-        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
-        figure.tight_layout()
-        parts += [f"<h2>{ui['most_failed']}</h2>", _png(figure)]
-        plt.close(figure)
-        parts.append(f"<table><tr><th>{ui['check']}</th><th>{ui['failing']}</th><th>{ui['common_message']}</th></tr>")
-        for check_id, count in worst:
-            message, times = messages[check_id].most_common(1)[0]
-            parts.append(f"<tr><td>{html.escape(check_id)}</td><td>{count}/{len(class_)}</td>"
-                         f"<td class='msg'>{html.escape(message)} <small>({times}×)</small></td></tr>")
-        parts.append("</table>")
+    parts += class_parts
     path.write_text(_page(ui["class_title"], "".join(parts)), encoding="utf-8")

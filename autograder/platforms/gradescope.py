@@ -37,6 +37,7 @@ from autograder import COURSE_ROOT
 from autograder.course import Course, load_course
 from autograder.grading.gradebook import Graded, Gradebook
 from autograder.i18n import N_, Texts, _
+from autograder.mistakes import hints_from
 from autograder.texts import UI, check_title, status_label
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "gradescope"
@@ -79,7 +80,7 @@ def results(graded: Graded, course: Course, lang: str = "en", seconds: float | N
                 "number": number.get(result["check_id"], result["check_id"]),
                 "score": result["points"], "max_score": result["max_points"],
                 "status": "passed" if result["status"] == "passed" else "failed",
-                "output": _output(result, check, lang), "output_format": "text",
+                "output": _output(result, _check(course, {**result, "name": hints_from(result)}), lang), "output_format": "text",
                 "tags": [result["topic"], result["exercise"], result["status"]] + (["hidden"] if hidden else []),
                 "visibility": "after_published" if hidden else "visible"}
         tests.append(test)
