@@ -100,8 +100,8 @@ def browser(tmp_path):
 # The page as JupyterLab shows it: the notebook's kernel (name, status), an open dialog, the
 # course's summaries, and every code cell: its prompt ("[ ]:" not run, "[*]:" queued or
 # running, "[3]:" done), source, output text and whether an output is an error (JupyterLab
-# shows errors, like stderr, as application/vnd.jupyter.stderr). textContent, not Selenium's
-# visible text: cells scrolled out of view count too.
+# shows errors, like stderr, as application/vnd.jupyter.stderr). From the DOM, not Selenium's
+# visible text: cells scrolled out of view count too; innerText keeps an output's lines apart.
 PAGE_SCRIPT = """
 const text = (root, selector) => { const e = root.querySelector(selector); return e ? e.textContent.trim() : null; };
 const indicator = document.querySelector('.jp-Notebook-ExecutionIndicator');
@@ -113,7 +113,7 @@ return {
   cells: Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell')).map(cell => ({
     prompt: text(cell, '.jp-InputPrompt') || '',
     source: Array.from(cell.querySelectorAll('.cm-line')).map(line => line.textContent).join('\\n'),
-    output: Array.from(cell.querySelectorAll('.jp-OutputArea-output')).map(o => o.textContent).join('\\n'),
+    output: Array.from(cell.querySelectorAll('.jp-OutputArea-output')).map(o => o.innerText || o.textContent).join('\\n'),
     error: cell.querySelector('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]') !== null,
   })),
 };
