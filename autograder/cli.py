@@ -93,6 +93,18 @@ def cmd_nbgrader_course(args) -> int:
     return build_course(args.directory, args.lang)
 
 
+def _platform_writers(roster_file: Path | None) -> tuple | None:
+    """The platforms' outputs of `grade` and `report` (None, said why, when the roster is unusable)."""
+    from autograder import platforms
+    from autograder.platforms.canvas import RosterError, read_roster
+
+    try:
+        return platforms.writers(read_roster(roster_file) if roster_file else None)
+    except RosterError as error:
+        print(error, file=sys.stderr)
+        return None
+
+
 def cmd_grade(args) -> int:
     from autograder.grading.batch import Options, grade
 
@@ -104,19 +116,14 @@ def cmd_grade(args) -> int:
     except LookupError as unknown:
         print(unknown.args[0], file=sys.stderr)
         return 2
-    roster = None
-    if args.roster:
-        from autograder.platforms.canvas import RosterError, read_roster
-        try:
-            roster = read_roster(args.roster)
-        except RosterError as error:
-            print(error, file=sys.stderr)
-            return 2
+    platforms = _platform_writers(args.roster)
+    if platforms is None:
+        return 2
     return grade(Options(submissions=args.submissions, out=args.out, jobs=min(max(1, args.jobs), 64), topics=topics,
                          students=args.student, db=args.db, timeout_scale=args.timeout_scale,
                          submission_timeout=args.submission_timeout, sandbox=not args.no_sandbox,
                          bwrap=not args.no_bwrap, weak_sandbox=args.weak_sandbox or args.no_bwrap,
-                         memory_gb=args.memory_gb, cpu_seconds=args.cpu_seconds, lang=args.lang, roster=roster,
+                         memory_gb=args.memory_gb, cpu_seconds=args.cpu_seconds, lang=args.lang, platforms=platforms,
                          cluster=args.cluster, warm=args.workers == "warm", uids=args.uids, disk_mb=args.disk_mb,
                          heldout=args.heldout))
 
@@ -130,18 +137,13 @@ def cmd_report(args) -> int:
     if args.db is None and not database.is_file():
         print(_("no gradebook in {folder}: grade the class first, or give --db", folder=args.out), file=sys.stderr)
         return 2
-    roster = None
-    if args.roster:
-        from autograder.platforms.canvas import RosterError, read_roster
-        try:
-            roster = read_roster(args.roster)
-        except RosterError as error:
-            print(error, file=sys.stderr)
-            return 2
+    platforms = _platform_writers(args.roster)
+    if platforms is None:
+        return 2
     os.umask(0o077)  # as `grade`: grades and feedback are the instructor's eyes only
     book = Gradebook(args.db or f"sqlite:///{database.resolve()}")
     try:
-        written = outputs.write_all(book, args.out, load_course(), args.lang, roster)
+        written = outputs.write_all(book, args.out, load_course(), args.lang, platforms)
     finally:
         book.close()
     print(_("wrote {written} in {folder}", written=", ".join(written), folder=args.out))
@@ -157,10 +159,11 @@ def _cluster_address(text: str) -> str:
 
 
 def cmd_release(args) -> int:
+    from autograder import platforms
     from autograder.grading.release import release
 
-    for path in release(args.directory, github_classroom=args.github_classroom, lang=args.lang,
-                        classroom50=args.classroom50):
+    extras = platforms.release_files(args.github_classroom, args.classroom50)
+    for path in release(args.directory, lang=args.lang, extras=extras):
         print(_("wrote {path}", path=path))
     return 0
 

@@ -18,6 +18,7 @@ import jsonschema
 import pytest
 import yaml
 
+from autograder import platforms
 from autograder.course import load_course
 from autograder.grading.release import release
 from autograder.platforms.classroom import runner_result
@@ -30,7 +31,7 @@ WRONG_DESCRIBE = "\n\ndef describe(t):\n    return t.shape, t.dtype, t.numpy()\n
 @pytest.fixture(scope="module")
 def released(tmp_path_factory):
     target = tmp_path_factory.mktemp("classroom") / "repo"
-    release(target, github_classroom=True, classroom50=True)
+    release(target, extras=platforms.release_files(github_classroom=True, classroom50=True))
     return target
 
 

@@ -24,6 +24,7 @@ from autograder import COURSE_ROOT
 from autograder.course import load_course, parse_course
 from autograder.grading import submissions as subs
 from autograder.grading.gradebook import Gradebook
+from autograder import platforms
 from autograder.grading.outputs import write_all
 from autograder.grading.release import release, strip_hidden
 from tests.conftest import EXERCISES, SOLUTIONS
@@ -158,7 +159,7 @@ def test_the_outputs_hold_each_result_message_hint_and_plot(tmp_path, course):
            for c in checks]
     book.record(run, "alice", "h1", good, 3.0)
     book.record(run, "bob", "h2", bad, 4.0)
-    write_all(book, tmp_path, course)
+    write_all(book, tmp_path, course, platforms=platforms.writers())
     rows = list(csv.DictReader(io.StringIO((tmp_path / "grades.csv").read_text())))
     full = course.topic("e01").max_points
     assert [(r["student"], r["e01"], r["total"], r["seed"]) for r in rows] == \
@@ -318,3 +319,21 @@ def test_a_submission_past_its_whole_time_limit_is_stopped_and_recorded_as_timeo
     assert {status for status, _ in rows} == {"timeout"} and "3 s limit" in rows[0][1]
     time.sleep(1)
     assert _child_graders(out) == []
+
+
+def test_grading_knows_no_platform():
+    """platforms/ is a layer above grading: grading's modules import none of it, so a new
+    platform touches platforms/ and its tests only."""
+    import ast
+
+    from autograder import COURSE_ROOT
+
+    importers = {}
+    for path in sorted((COURSE_ROOT / "autograder" / "grading").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = [node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module] + \
+                [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
+        found = [name for name in names if name.startswith("autograder.platforms")]
+        if found:
+            importers[path.name] = found
+    assert importers == {}

@@ -88,7 +88,7 @@ class Options:
     memory_gb: float | None = None
     cpu_seconds: int | None = None
     lang: str = "en"
-    roster: dict[str, dict[str, str]] | None = None   # folder -> Canvas identity (platforms/canvas.py)
+    platforms: tuple = ()                     # the platforms' output writers (platforms.writers)
     cluster: str | None = None                # "tcp://HOST:8786" or "local:N": grade on Dask workers
     warm: bool = True                         # workers forked from a warm parent (False: cold, for comparison)
     uids: str | None = None                   # "FIRST-LAST": the sandbox uids' range (default uids.DEFAULT_RANGE)
@@ -207,7 +207,7 @@ class Batch:
                                              sandbox.describe(_policy(options, 0)))
                 self._grade_all(todo, run_id, executor)
         unwritten: list[tuple[str, str, BaseException]] = []
-        written = outputs.write_all(self.book, self.out, self.course, options.lang, options.roster, unwritten)
+        written = outputs.write_all(self.book, self.out, self.course, options.lang, options.platforms, unwritten)
         self.problems += [ui["not_written"].format(output=output, student=student,
                                                    error=boundary.clean_text(f"{type(error).__name__}: {error}", 300))
                           for output, student, error in unwritten]

@@ -1,14 +1,16 @@
 """Everything `grade` writes, all from the gradebook (so a resumed run writes the same):
 
     grades.csv                        one row per student: points per topic, total
-    gradescope/<student>/results.json Gradescope's autograder format
     junit.xml                         one <testsuite> per student, one <testcase> per check
     feedback/<student>.html           a self-contained page: each failed check's message and hints
     summary.html                      the class: score distribution per topic, the mistakes it made
     mistakes.csv, similarity.csv/.html  named mistakes per student; look-alike pairs (class_report.py)
-    canvas.csv                        Canvas's gradebook import (platforms/canvas.py; --roster maps IDs)
 
-    write_all(book, Path("out"), load_course(), lang="en")
+    write_all(book, Path("out"), load_course(), lang="en", platforms=platforms.writers(roster))
+
+Grading knows no platform: the platforms' files (Gradescope's results.json per student,
+Canvas's canvas.csv) come from writers the caller passes (autograder/platforms/), each
+called as `writer(Outputs)` after grading's own and returning the names it wrote.
 """
 from __future__ import annotations
 
@@ -19,13 +21,14 @@ import html
 import io
 import json
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from autograder.course import Course
 from autograder.grading import spreadsheet
 from autograder.grading import class_report
 from autograder.grading.gradebook import Graded, Gradebook
-from autograder.platforms import canvas, gradescope
 from autograder.i18n import N_, Texts
 from autograder.mistakes import hints_from
 from autograder.texts import check_title, status_label
@@ -52,11 +55,24 @@ def _score(graded: Graded, topic: str | None = None) -> tuple[int, int]:
     return sum(r["points"] for r in chosen), sum(r["max_points"] for r in chosen)
 
 
+@dataclass
+class Outputs:
+    """What a platform's writer gets: the class in course order, its topics, and `alone`,
+    which writes a class-wide file one student at a time (see `_one_at_a_time`)."""
+    class_: list[Graded]
+    topics: list
+    course: Course
+    lang: str
+    out: Path
+    alone: Callable
+
+
 def write_all(book: Gradebook, out: Path, course: Course, lang: str = "en",
-              roster: dict[str, dict[str, str]] | None = None,
+              platforms: tuple[Callable[[Outputs], list[str]], ...] = (),
               unwritten: list[tuple[str, str, BaseException]] | None = None) -> list[str]:
-    """Write every output; a student whose data breaks a writer is left out of that output
-    only, and listed in `unwritten` as (output, student, error) (raised when not given)."""
+    """Write every output, then each platform's; a student whose data breaks a writer is
+    left out of that output only, and listed in `unwritten` as (output, student, error)
+    (raised when not given)."""
     out.mkdir(parents=True, exist_ok=True)
     class_ = book.graded()
     order = {check.id: index for index, check in enumerate(course.checks)}
@@ -67,19 +83,15 @@ def write_all(book: Gradebook, out: Path, course: Course, lang: str = "en",
     write_csv(alone("grades.csv", class_, lambda graded: write_csv([graded], topics, io.StringIO())),
               topics, out / "grades.csv")
     for graded in class_:
-        alone("gradescope", [graded], lambda graded: write_gradescope(
-            graded, course, out / "gradescope" / graded.student / "results.json", lang))
         alone("feedback", [graded], lambda graded: write_feedback(
             graded, course, lang, out / "feedback" / f"{graded.student}.html"))
     write_junit(alone("junit.xml", class_, lambda graded: write_junit([graded], io.BytesIO())), out / "junit.xml")
     class_parts, class_files = class_report.write(book, class_, topics, course, lang, out)   # mistakes, similarity
     write_summary(class_, topics, course, lang, out / "summary.html", class_parts)
-    unknown = canvas.write_canvas(alone("canvas.csv", class_, lambda graded: canvas.write_canvas(
-        [graded], topics, io.StringIO(), roster)), topics, out / "canvas.csv", roster)   # platforms/canvas.py
-    canvas_note = f"canvas.csv ({len(unknown)} not in the roster: {', '.join(unknown)})" if roster and unknown \
-        else "canvas.csv"
-    return ["grades.csv", "gradescope/*/results.json", "junit.xml", "feedback/*.html", "summary.html", *class_files,
-            canvas_note]
+    written = ["grades.csv", "junit.xml", "feedback/*.html", "summary.html", *class_files]
+    for platform in platforms:
+        written += platform(Outputs(class_, topics, course, lang, out, alone))
+    return written
 
 
 def _one_at_a_time(unwritten: list | None):
@@ -112,12 +124,6 @@ def write_csv(class_: list[Graded], topics, path: Path) -> None:
         for graded in class_:  # flags: signs of tampering for the instructor to review (grading/tampering.py)
             writer.writerow([graded.student, *(_score(graded, topic.id)[0] for topic in topics), *_score(graded),
                              graded.seed, graded.files_hash, "; ".join(graded.flags)])
-
-
-def write_gradescope(graded: Graded, course: Course, path: Path, lang: str = "en") -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(gradescope.results(graded, course, lang), indent=2, ensure_ascii=False),
-                    encoding="utf-8")
 
 
 def write_junit(class_: list[Graded], path: Path) -> None:

@@ -7,9 +7,8 @@ files, with a README (English and Chinese) and a Makefile written for students (
 student/: how to start, check, watch, notebooks, hints, language; every target works
 there). It leaves out solutions/, the hidden checks (autograder/checks/hidden/, and their
 entries in the course map), the course's own tests, benchmarks and the instructor's README.
-With `github_classroom`, it also writes the classroom-resources autograding workflow
-(platforms/classroom.py); with `classroom50`, Classroom 50's autograder.py entry point
-(platforms/classroom50.py). Afterwards it verifies that no solution marker and no hidden
+A platform's files (the classroom-resources workflow, Classroom 50's entry point) come as
+`extras` from autograder/platforms/, which grading does not import. Afterwards it verifies that no solution marker and no hidden
 check name made it in, and that no file holds the bytes of a held-out one. `lang="zh"`
 releases the Chinese course: the lesson text of exercises/ and notebooks/ in Chinese
 (autograder/lessons.py), chosen for the students.
@@ -52,8 +51,10 @@ def student_file(name: str, course: Course) -> str:
     return text.replace("@TOPICS@", rows)
 
 
-def release(target: Path, root: Path = COURSE_ROOT, github_classroom: bool = False, lang: str = "en",
-            classroom50: bool = False) -> list[Path]:
+def release(target: Path, root: Path = COURSE_ROOT, lang: str = "en", extras: tuple = ()) -> list[Path]:
+    """Write the students' repository at `target`; each of `extras` (a platform's files,
+    platforms.release_files) is called as `extra(target, released_course)` and returns
+    the path it wrote."""
     target = Path(target)
     if target.exists() and any(target.iterdir()):
         raise SystemExit(f"{target} exists and is not empty")
@@ -79,14 +80,7 @@ def release(target: Path, root: Path = COURSE_ROOT, github_classroom: bool = Fal
         written.append(target / name)
     if lang != "en":
         _translate_lessons(target, lang)
-    if github_classroom:
-        from autograder.platforms.classroom import write_workflow
-
-        written.append(write_workflow(target, released))
-    if classroom50:
-        from autograder.platforms.classroom50 import write_entry_point
-
-        written.append(write_entry_point(target))
+    written += [extra(target, released) for extra in extras]
     _verify(target, root, course_map)
     return written
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import re
 from pathlib import Path
 
@@ -99,3 +100,14 @@ def write_canvas(class_, topics, path: Path, roster: dict[str, dict[str, str]] |
         for identity, points in rows:
             writer.writerow([identity[name] for name in IDENTITY] + [points.get(topic.id, "") for topic in topics])
     return unknown
+
+
+def writer(roster: dict[str, dict[str, str]] | None = None):
+    """canvas.csv as one of `grade`'s outputs (grading/outputs.py), each student tried alone."""
+    def write(outputs) -> list[str]:
+        fine = outputs.alone("canvas.csv", outputs.class_, lambda graded: write_canvas(
+            [graded], outputs.topics, io.StringIO(), roster))
+        unknown = write_canvas(fine, outputs.topics, outputs.out / "canvas.csv", roster)
+        return [f"canvas.csv ({len(unknown)} not in the roster: {', '.join(unknown)})" if roster and unknown
+                else "canvas.csv"]
+    return write

@@ -125,6 +125,18 @@ def _output(result: dict, check, lang: str) -> str:
     return "\n".join(lines)
 
 
+def write_results(outputs) -> list[str]:
+    """`grade`'s gradescope/<student>/results.json, one student at a time (grading/outputs.py)."""
+    def write(graded: Graded) -> None:
+        path = outputs.out / "gradescope" / graded.student / "results.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(results(graded, outputs.course, outputs.lang), indent=2, ensure_ascii=False),
+                        encoding="utf-8")
+    for graded in outputs.class_:
+        outputs.alone("gradescope", [graded], write)
+    return ["gradescope/*/results.json"]
+
+
 # -- the package -------------------------------------------------------------------------
 def run_options(topics: list[str] | None, lang: str, weak_sandbox: bool) -> list[str]:
     """The arguments run_autograder passes to the grader (topic ids are checked names)."""
