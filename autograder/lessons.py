@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import ast
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from autograder import i18n
+from autograder.linebreak import display_width, wrap
 
 WIDTH = 90                      # columns of a lesson line in the .py files
 DOMAIN_PREFIX = "lesson_"       # lesson_e01_tensors: one catalogue per topic
@@ -252,51 +252,6 @@ def python_units(lines: list[str]) -> list[Unit]:
     for first, last in _docstring_spans(lines):
         units += _docstring_units(lines, first, last)
     return sorted(units, key=lambda unit: unit.start)
-
-
-# --- Chinese line breaking -----------------------------------------------------------
-
-_CJK = "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
-_ATOM = re.compile(rf"\s+|[{_CJK}]|(?:`[^`]*`|[^\s`{_CJK}])+|`")
-_NO_BREAK_BEFORE = set("，。、；：！？）」』”’》〉】…·%,.;:!?)]")
-_NO_BREAK_AFTER = set("（「『“‘《〈【([")
-
-
-def display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def wrap(text: str, width: int | None, anywhere: bool = True) -> list[str]:
-    """`text` (Chinese with code and English words) in lines of at most `width` columns
-    (a line is longer only for a word or `code` that does not fit alone), breaking between
-    Chinese characters or at spaces, never before closing or after opening punctuation;
-    only at spaces unless `anywhere` (Markdown shows any other break as a space); one line
-    when `width` is None."""
-    text = " ".join(part.strip() for part in text.split("\n"))
-    if width is None:
-        return [text]
-    chunks: list[str] = []      # unbreakable pieces; " " marks a space where a break may go
-    for atom in _ATOM.findall(text):
-        if atom.isspace():
-            chunks.append(" ")
-        elif chunks and chunks[-1] != " " and (not anywhere or atom[0] in _NO_BREAK_BEFORE
-                                                or chunks[-1][-1] in _NO_BREAK_AFTER):
-            chunks[-1] += atom
-        else:
-            chunks.append(atom)
-    lines, line, space = [], "", False
-    for chunk in chunks:
-        if chunk == " ":
-            space = True
-            continue
-        joined = line + (" " if space and line else "") + chunk
-        if line and display_width(joined) > width:
-            lines.append(line)
-            line = chunk
-        else:
-            line = joined
-        space = False
-    return lines + [line] if line else lines
 
 
 # --- rendering in a language ---------------------------------------------------------

@@ -94,7 +94,7 @@ def test_chinese_markdown_breaks_lines_only_where_it_has_a_space(topic):
 
 
 def test_a_markdown_break_between_chinese_characters_is_caught():
-    from autograder.lessons import wrap
+    from autograder.linebreak import wrap
 
     text = "张量是一个数组，你会经常用到它的三样东西：`A.shape`、`A.dtype` 和 `A.numpy()`。" * 2
     assert " ".join(wrap(text, 30, anywhere=False)) == text
