@@ -51,8 +51,8 @@ def _where(file: str | None, line: int | None, source: str | None) -> str:
 
 
 # TensorFlow's and Keras's wrappers around the real error: their first line names no cause.
-_IN_USER_CODE = "in user code:"                              # raised inside a tf.function
-_KERAS_CALL = re.compile(r"^Exception encountered when calling .*")   # raised inside a layer's call
+_IN_USER_CODE = "in user code:"  # TensorFlow's own text, raised inside a tf.function
+_KERAS_CALL = re.compile(r"^Exception encountered when calling .*")  # Keras's own text, inside a layer's call
 _PLACE = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)')
 _CAUSE = re.compile(r"^\s*(?P<type>[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt)): ?(?P<text>.*)$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
