@@ -7,8 +7,10 @@ paragraph, heading or list item is one *unit*; its English lines (markers and
 indentation removed, line breaks kept, so that English comes back byte for byte) are a
 msgid of the topic's catalogue `lesson_<module>`, e.g.
 autograder/locale/zh_CN/LC_MESSAGES/lesson_e01_tensors.po, the way Sphinx documentation
-is translated. Code stays as it is: fenced code blocks, doctests, code lines and their
-trailing comments are never units.
+is translated. Code stays as it is; only its prose is a unit of one line (*inline*): the
+comments of the code examples (a fenced code block's comments, a doctest's trailing
+comment) and, in code, a string marked `N_("...")` (autograder/i18n.py's marker, e.g. a
+picture's axis label).
 
     lesson_msgids(topic)              what `make catalogues` extracts for a topic
     Lessons.of(topic).python(text, "zh")   a percent-format file or code cell, in Chinese
@@ -17,20 +19,20 @@ trailing comments are never units.
 Rendering and switching are one operation: every unit of the text whose words are the
 course's (in either language, whatever the line breaks) is written in the target
 language; everything else, code and any paragraph the student edited, stays byte for
-byte. Chinese is wrapped to the width of the English (`WIDTH`) in files, and kept on one
-line in notebook markdown (a browser shows a line break between two Chinese characters as
-a space).
+byte. Chinese is wrapped to the width of the English (`WIDTH`) in files, but markdown
+(a percent file's markdown cells) only at a space it already has, since Markdown shows a
+line break as a space; notebook markdown keeps each unit on one line.
 """
 from __future__ import annotations
 
 import ast
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from autograder import i18n
+from autograder.linebreak import display_width, wrap
 
 WIDTH = 90                      # columns of a lesson line in the .py files
 DOMAIN_PREFIX = "lesson_"       # lesson_e01_tensors: one catalogue per topic
@@ -43,6 +45,9 @@ _ITEM = re.compile(r"^([-*+] |\d{1,2}[.)] )(.*)$")
 _NAME = re.compile(r"^`?[A-Za-z_][\w.]*`?$")       # a heading that is only a name: nothing to translate
 _DOCSTRING_OPEN = re.compile(r'^(\s*)([rRuU]?)("""|\'\'\')')
 _WHITESPACE = re.compile(r"\s+")
+# The comment of a line of example code: after code whose quotes are closed, or alone.
+_CODE_COMMENT = re.compile(r"""^(?P<lead>(?:[^#'"]|'[^']*'|"[^"]*")*?(?:\s|^)#\s+)(?P<text>.*?)\s*$""")
+_MARKED = re.compile(r'(?P<lead>\bN_\(")(?P<text>(?:[^"\\]|\\.)*)"\)')   # N_("a text") in code
 
 
 def domain(topic) -> str:
@@ -60,6 +65,8 @@ class Unit:
     indent: str
     body: tuple[str, ...]
     tail: str = ""
+    markdown: bool = False    # shown as Markdown: Chinese may break only at its spaces
+    inline: bool = False      # prose inside a line of code: one line, never wrapped
 
     @property
     def msgid(self) -> str:
@@ -79,11 +86,27 @@ def _has_prose(text: str) -> bool:
     return any(ch.isalpha() for ch in text) and not _NAME.match(text.strip())
 
 
+def inline_unit(line: str, index: int, prefix: str = "", pattern: re.Pattern = _CODE_COMMENT) -> Unit | None:
+    """The prose inside line `index` of code (written `prefix + line`): its comment, or
+    with `_MARKED` its `N_("...")` text. None when there is none, or it is a directive
+    (`# doctest: +SKIP`, `# noqa`) or no prose."""
+    found = pattern.search(line)
+    if not found or not any(ch.isalpha() for ch in found["text"]):
+        return None
+    if pattern is _CODE_COMMENT and (not _has_prose(found["text"])     # a marked text is prose by its marking
+                                     or re.match(r"doctest:|noqa\b|type:|pragma:", found["text"])):
+        return None
+    lead = prefix + line[:found.start("text")]
+    return Unit(index, index + 1, lead, lead, (found["text"],), line[found.end("text"):], inline=True)
+
+
 # --- finding units -------------------------------------------------------------------
 
-def markdown_units(contents: list[str], prefix: str = "", empty: str = "", offset: int = 0) -> list[Unit]:
+def markdown_units(contents: list[str], prefix: str = "", empty: str = "", offset: int = 0,
+                   markdown: bool = True) -> list[Unit]:
     """The units of markdown lines `contents` (each written `prefix + content`, or `empty`
-    when blank), numbered from `offset`."""
+    when blank), numbered from `offset`; the comments of its fenced code are inline units.
+    `markdown`: whether the text is shown as Markdown (not a comment of a code cell)."""
     units: list[Unit] = []
     current: dict | None = None
     fenced = False
@@ -92,7 +115,7 @@ def markdown_units(contents: list[str], prefix: str = "", empty: str = "", offse
         nonlocal current
         if current and _has_prose("\n".join(current["body"])):
             units.append(Unit(current["start"], current["stop"], current["lead"], current["indent"],
-                              tuple(current["body"])))
+                              tuple(current["body"]), markdown=markdown))
         current = None
 
     for index, content in enumerate(contents, offset):
@@ -100,7 +123,11 @@ def markdown_units(contents: list[str], prefix: str = "", empty: str = "", offse
             close()
             fenced = not fenced
             continue
-        if fenced or not content.strip():
+        if fenced:
+            comment = inline_unit(content, index, prefix)
+            units += [comment] if comment else []
+            continue
+        if not content.strip():
             close()
             continue
         heading, item = _HEADING.match(content), _ITEM.match(content)
@@ -181,6 +208,11 @@ def _docstring_units(lines: list[str], first: int, last: int) -> list[Unit]:
         if row[2] is None:
             close()
             continue
+        if row[2].lstrip().startswith(">>>"):
+            comment = inline_unit(row[2], row[0], row[1])
+            if comment:
+                units.append(Unit(comment.start, comment.stop, comment.lead, comment.indent, comment.body,
+                                  comment.tail + row[3], inline=True))
         blank = not row[2].strip()
         if blank or (row[2].lstrip().startswith(">>>") and block and not block[0][2].lstrip().startswith(">>>")):
             close()
@@ -201,7 +233,7 @@ def python_units(lines: list[str]) -> list[Unit]:
                     and not _CELL.match(lines[stop]):
                 stop += 1
             contents = [line[2:] for line in lines[index + 1:stop]]
-            units += markdown_units(contents, "# ", "#", index + 1)
+            units += markdown_units(contents, "# ", "#", index + 1, markdown=True)
             index = stop
             continue
         comment = re.match(r"^(\s*)# ", lines[index])
@@ -210,57 +242,16 @@ def python_units(lines: list[str]) -> list[Unit]:
             while stop < len(lines) and (lines[stop].startswith(indent + "# ") or lines[stop] == indent + "#"):
                 stop += 1
             contents = [line[len(indent) + 2:] for line in lines[index:stop]]
-            units += [unit for unit in markdown_units(contents, indent + "# ", indent + "#", index)
+            units += [unit for unit in markdown_units(contents, indent + "# ", indent + "#", index, markdown=False)
                       if not unit.lead.lstrip("# ").startswith("#")]   # a `##` comment is not a heading
             index = stop
             continue
+        marked = inline_unit(lines[index], index, pattern=_MARKED)
+        units += [marked] if marked else []
         index += 1
     for first, last in _docstring_spans(lines):
         units += _docstring_units(lines, first, last)
     return sorted(units, key=lambda unit: unit.start)
-
-
-# --- Chinese line breaking -----------------------------------------------------------
-
-_CJK = "\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
-_ATOM = re.compile(rf"\s+|[{_CJK}]|(?:`[^`]*`|[^\s`{_CJK}])+|`")
-_NO_BREAK_BEFORE = set("，。、；：！？）」』”’》〉】…·%,.;:!?)]")
-_NO_BREAK_AFTER = set("（「『“‘《〈【([")
-
-
-def display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def wrap(text: str, width: int | None) -> list[str]:
-    """`text` (Chinese with code and English words) in lines of at most `width` columns
-    (a line is longer only for a word or `code` that does not fit alone), breaking between
-    Chinese characters or at spaces, never before closing or after opening punctuation;
-    one line when `width` is None."""
-    text = " ".join(part.strip() for part in text.split("\n"))
-    if width is None:
-        return [text]
-    chunks: list[str] = []      # unbreakable pieces; " " marks a space where a break may go
-    for atom in _ATOM.findall(text):
-        if atom.isspace():
-            chunks.append(" ")
-        elif chunks and chunks[-1] != " " and (atom[0] in _NO_BREAK_BEFORE or chunks[-1][-1] in _NO_BREAK_AFTER):
-            chunks[-1] += atom
-        else:
-            chunks.append(atom)
-    lines, line, space = [], "", False
-    for chunk in chunks:
-        if chunk == " ":
-            space = True
-            continue
-        joined = line + (" " if space and line else "") + chunk
-        if line and display_width(joined) > width:
-            lines.append(line)
-            line = chunk
-        else:
-            line = joined
-        space = False
-    return lines + [line] if line else lines
 
 
 # --- rendering in a language ---------------------------------------------------------
@@ -293,8 +284,9 @@ class Lessons:
         if lang == "en":
             body = list(entry.english)
         else:
-            room = None if width is None else width - max(display_width(unit.lead), display_width(unit.indent))
-            body = wrap(entry.chinese, room)
+            room = None if width is None or unit.inline else \
+                width - max(display_width(unit.lead), display_width(unit.indent))
+            body = wrap(entry.chinese, room, anywhere=not unit.markdown)
         lines = [unit.lead + body[0]] + [unit.indent + line if line else unit.indent.rstrip() for line in body[1:]]
         lines[-1] += unit.tail
         return lines
@@ -337,15 +329,16 @@ def catalogue_entries(name: str) -> dict[str, str]:
 # --- extraction ----------------------------------------------------------------------
 
 def lesson_msgids(topic, solutions: Path | None = None) -> list[tuple[int, str]]:
-    """(line, msgid) of every unit of `topic`'s lesson text: its solution file, then the
-    markdown of its notebook's pictures (line 0)."""
+    """(line, msgid) of every unit of `topic`'s lesson text: its solution file, then its
+    notebook's pictures (line 0): their markdown, and the texts their code marks `N_`."""
     from autograder.classroom.notebooks import PICTURES
     from autograder.generate import SOLUTIONS
 
     path = (solutions or SOLUTIONS) / topic.file
     found = [(unit.start + 1, unit.msgid) for unit in python_units(path.read_text(encoding="utf-8").split("\n"))]
     for picture in PICTURES.get(topic.id, []):
-        found += [(0, unit.msgid) for unit in markdown_units(picture.markdown.split("\n"))]
+        found += [(0, unit.msgid) for unit in markdown_units(picture.markdown.split("\n"))
+                  + python_units(picture.code.split("\n"))]
     return found
 
 

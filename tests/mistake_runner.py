@@ -11,6 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from autograder import i18n
 from autograder.course import load_course
 from autograder.engine.client import Submission
 from autograder.engine.warm import Zygote
@@ -19,10 +20,24 @@ from tests.conftest import load_mistakes, submission_with
 
 
 def run_catalogue(module: str) -> dict[str, dict]:
+    """Each mistake's result in English, and in Chinese (`<id>:zh`) for those that give a
+    `message_zh`: workers speak the language of the zygote they fork from, so the Chinese
+    ones get a zygote of their own."""
+    mistakes = [m for m in load_mistakes() if m["module"] == module]
+    results = _run(module, mistakes)
+    chinese = [m for m in mistakes if "message_zh" in m]
+    if chinese:
+        with i18n.using("zh"):
+            results.update({f"{key}:zh": value for key, value in _run(module, chinese).items()
+                            if not key.startswith("_")})
+    return results
+
+
+def _run(module: str, mistakes: list[dict]) -> dict[str, dict]:
     topic = load_course().topic(module)
     results = {}
     with Zygote([topic.probe_module]) as zygote:
-        for mistake in (m for m in load_mistakes() if m["module"] == module):
+        for mistake in mistakes:
             with tempfile.TemporaryDirectory(prefix="mistake-") as tmp:
                 folder = submission_with(Path(tmp), module, mistake["code"])
                 with Submission(folder, worker_factory=zygote.worker) as submission:

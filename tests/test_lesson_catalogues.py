@@ -78,3 +78,38 @@ def test_every_paragraph_of_the_chinese_exercise_is_chinese(topic):
     units = python_units(exercise_text(SOLUTIONS / topic.file, "zh").split("\n"))
     english = [unit.msgid for unit in units if not CJK.search(unit.msgid) and unit.msgid != "YOUR CODE HERE"]
     assert units and not english, "\n".join(english)
+
+
+@pytest.mark.parametrize("topic", TOPICS, ids=lambda topic: topic.id)
+def test_chinese_markdown_breaks_lines_only_where_it_has_a_space(topic):
+    """jupytext shows a percent file's markdown cells as Markdown, where a line break is a
+    space: a break between two Chinese characters (张|量) would show a stray space."""
+    from autograder.lessons import catalogue_entries, words
+
+    chinese = {words(text): text for text in catalogue_entries(domain(topic)).values()}
+    units = python_units(exercise_text(SOLUTIONS / topic.file, "zh").split("\n"))
+    broken = [" | ".join(unit.body) for unit in units if unit.markdown and len(unit.body) > 1
+              and chinese.get(unit.key) is not None and " ".join(unit.body) != chinese[unit.key]]
+    assert not broken, "\n".join(broken)
+
+
+def test_a_markdown_break_between_chinese_characters_is_caught():
+    from autograder.linebreak import wrap
+
+    text = "张量是一个数组，你会经常用到它的三样东西：`A.shape`、`A.dtype` 和 `A.numpy()`。" * 2
+    assert " ".join(wrap(text, 30, anywhere=False)) == text
+    assert " ".join(wrap(text, 30)) != text      # breaking anywhere puts spaces where there were none
+
+
+def test_code_example_comments_and_marked_picture_texts_are_units():
+    from autograder.lessons import markdown_units
+
+    lines = ["# ```python", "#     self.layer1 = Dense(3)   # layers are made here, once", "# x = 1", "# ```",
+             '    >>> f(2)  # doctest: +SKIP', '    >>> g(2)   # never called',
+             'plt.xlabel(N_("batch"))', 'print("# not a comment")']
+    units = python_units(["# %% [markdown]", *lines[:4], "", "# %%", "def f():", '    """Doc.', "", *lines[4:6],
+                          '    """', *lines[6:]])
+    inline = {unit.msgid: unit for unit in units if unit.inline}
+    assert set(inline) == {"layers are made here, once", "never called", "batch"}
+    assert inline["batch"].lead == 'plt.xlabel(N_("' and inline["batch"].tail == '"))'
+    assert not any(unit.inline for unit in markdown_units(["x = 1  # 2"]))   # prose outside a fenced block

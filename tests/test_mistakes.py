@@ -37,6 +37,9 @@ def test_mistake_is_caught_with_its_message(mistake, tmp_path_factory):
     assert result["status"] == mistake.get("status", "failed"), result
     assert mistake["message"].lower() in result["message"].lower(), result["message"]
     assert not result["message"].startswith(INTERNAL_ERROR), result["message"]
+    if "message_zh" in mistake:   # the same mistake, named in Chinese
+        chinese = results[f"{mistake['id']}:zh"]
+        assert chinese["status"] == result["status"] and mistake["message_zh"] in chinese["message"], chinese
 
 
 def test_every_check_is_caught_by_some_mistake():

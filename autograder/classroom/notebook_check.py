@@ -29,7 +29,7 @@ from autograder.i18n import checked_language, language, using
 from autograder.mistakes import hints_from
 from autograder.report import UI
 from autograder.run import RunResult, run_checks
-from autograder.texts import MARKS, check_title, status_label
+from autograder.texts import MARKS, check_title, labelled, verdict
 from autograder.texts import UI as SHARED
 
 _language: str | None = None
@@ -148,14 +148,14 @@ class Feedback:
         ui, shared = UI[self.lang], SHARED[self.lang]
         lines = [self.title]
         for result in self.run.checks:
-            lines.append(f"  {MARKS[result.status][0]} {result.exercise}: "
-                         f"{check_title(result.name, result.exercise, self.lang)} "
-                         f"({status_label(result.status, self.lang)}, {result.points}/{result.max_points})")
+            title = labelled(result.exercise, check_title(result.name, result.exercise, self.lang), self.lang)
+            lines.append(f"  {MARKS[result.status][0]} {title}"
+                         f"{verdict(result.status, f'{result.points}/{result.max_points}', self.lang)}")
             if result.status != "passed":
                 lines.append(f"      {result.message}")
             hints = self._hints(result)
             if hints:
-                lines.append(f"      {shared['hint']}: {hints[0]}")
+                lines.append("      " + labelled(shared["hint"], hints[0], self.lang))
         lines.append(self._summary() if self.run.checks else ui["no_checks"].format(topics=self.title))
         return "\n".join(lines)
 
@@ -165,13 +165,15 @@ class Feedback:
         for result in self.run.checks:
             mark, colour = MARKS[result.status]
             row = (f'<li style="margin:0.3em 0"><span style="color:{colour};font-weight:bold">{mark}</span> '
-                   f"<b>{html.escape(result.exercise)}</b>: {html.escape(check_title(result.name, result.exercise, self.lang))} "
-                   f'<span style="color:#57606a">({status_label(result.status, self.lang)}, {result.points}/{result.max_points})</span>')
+                   + labelled(f"<b>{html.escape(result.exercise)}</b>",
+                              html.escape(check_title(result.name, result.exercise, self.lang)), self.lang)
+                   + f'<span style="color:#57606a">'
+                     f"{verdict(result.status, f'{result.points}/{result.max_points}', self.lang)}</span>")
             if result.status != "passed":
                 row += f'<div style="color:{colour};margin-left:1.4em">{_code(result.message)}</div>'
             hints = self._hints(result)
             if hints:
-                row += f'<div style="color:#0550ae;margin-left:1.4em">{shared["hint"]}: {_code(hints[0])}</div>'
+                row += f'<div style="color:#0550ae;margin-left:1.4em">{labelled(shared["hint"], _code(hints[0]), self.lang)}</div>'
                 if len(hints) > 1:
                     more = "".join(f"<li>{_code(hint)}</li>" for hint in hints[1:])
                     row += (f'<details style="margin-left:1.4em;color:#0550ae"><summary>{shared["more_hints"]}'

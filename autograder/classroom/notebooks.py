@@ -71,6 +71,7 @@ wanders: each point is one random batch, not the whole data set.""",
         code="""\
 import matplotlib.pyplot as plt
 from autograder import COURSE_ROOT
+from autograder.i18n import N_
 
 tf.keras.utils.set_random_seed(0)
 small_model = tf.keras.Sequential([
@@ -80,13 +81,13 @@ try:
     loader = MNISTLoader(str(COURSE_ROOT / "data" / "mnist.npz"))
     losses = [float(loss) for loss in train(small_model, loader, num_epochs=1, batch_size=40, learning_rate=1e-3)]
 except NotImplementedError:
-    print("Fill in MNISTLoader, loss_fn, train_step and train above to see your loss curve.")
+    print(N_("Fill in MNISTLoader, loss_fn, train_step and train above to see your loss curve."))
 else:
     plt.figure(figsize=(6, 3))
     plt.plot(losses, marker=".", linewidth=1)
-    plt.xlabel("batch")
-    plt.ylabel("loss (cross-entropy)")
-    plt.title(f"Your training run: {len(losses)} batches")
+    plt.xlabel(N_("batch"))
+    plt.ylabel(N_("loss (cross-entropy)"))
+    plt.title(N_("Your training run: {count} batches").format(count=len(losses)))
     plt.grid(alpha=0.3)
     plt.show()"""),
     ],
@@ -101,6 +102,7 @@ correct predictions; the larger numbers off the diagonal are the digits the mode
         code="""\
 import matplotlib.pyplot as plt
 from autograder import COURSE_ROOT
+from autograder.i18n import N_
 
 with np.load(COURSE_ROOT / "data" / "mnist.npz") as mnist:
     x_train, y_train = mnist["x_train"][..., None] / np.float32(255), mnist["y_train"]
@@ -114,7 +116,7 @@ small_model.fit(x_train, y_train, epochs=3, batch_size=50, verbose=0)
 try:
     matrix = np.asarray(confusion_matrix(small_model, x_test, y_test, 10))
 except NotImplementedError:
-    print("Fill in predict_classes and confusion_matrix above to see your confusion matrix.")
+    print(N_("Fill in predict_classes and confusion_matrix above to see your confusion matrix."))
 else:
     fig, ax = plt.subplots(figsize=(5.5, 4.5))
     image = ax.imshow(matrix, cmap="Blues")
@@ -123,9 +125,9 @@ else:
                 color="white" if count > matrix.max() / 2 else "black")
     ax.set_xticks(range(10))
     ax.set_yticks(range(10))
-    ax.set_xlabel("predicted digit")
-    ax.set_ylabel("true digit")
-    ax.set_title(f"{int(np.trace(matrix))} of {int(matrix.sum())} test images right")
+    ax.set_xlabel(N_("predicted digit"))
+    ax.set_ylabel(N_("true digit"))
+    ax.set_title(N_("{right} of {total} test images right").format(right=int(np.trace(matrix)), total=int(matrix.sum())))
     fig.colorbar(image)
     plt.show()"""),
     ],

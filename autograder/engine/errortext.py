@@ -8,6 +8,7 @@ its --lang on in the environment variable AUTOGRADER_LANG (autograder/i18n.py).
 
     describe(error, frames)              # "NameError: name 'tf' is not defined (e01_tensors.py, line 3: `x = tf.one`)"
     import_failure(path, error, frames)  # "e01_tensors.py could not be imported: SyntaxError: ..."
+    cause(error)                         # "AttributeError: 'SymbolicTensor' object has no attribute 'numpy'"
     is_import_failure(message)           # True: the file as a whole, not one exercise, failed
 """
 from __future__ import annotations
@@ -51,18 +52,61 @@ def _where(file: str | None, line: int | None, source: str | None) -> str:
     return text(key, file=Path(file).name, line=line, source=source)
 
 
+# TensorFlow's and Keras's wrappers around the real error: their first line names no cause.
+_IN_USER_CODE = "in user code:"  # TensorFlow's own text, raised inside a tf.function
+_KERAS_CALL = re.compile(r"^Exception encountered when calling .*")  # Keras's own text, inside a layer's call
+_PLACE = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)')
+_CAUSE = re.compile(r"^\s*(?P<type>[A-Z]\w*(?:Error|Exception|Warning|Exit|Interrupt)): ?(?P<text>.*)$")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _cause(error: BaseException, frames: list[traceback.FrameSummary]) -> tuple[str, str, tuple | None]:
+    """(type name, first line of the real message, (file, line, source) in the student's
+    code or None): through TensorFlow's "in user code:" and Keras's "Exception encountered
+    when calling ...", whose first lines say where, not what."""
+    kind, lines, place = type(error).__name__, _ANSI.sub("", str(error)).strip().splitlines(), None
+    if lines and lines[0].strip() == _IN_USER_CODE:
+        student_files = {frame.filename for frame in frames}   # whole paths: the grader's probe has the same name
+        for index, line in enumerate(lines):
+            found = _PLACE.match(line)
+            if found and found["file"] in student_files:
+                source = lines[index + 1].strip() if index + 1 < len(lines) else ""
+                place = (found["file"], int(found["line"]), source)
+        causes = [index for index, line in enumerate(lines) if _CAUSE.match(line)]
+        if causes:
+            found = _CAUSE.match(lines[causes[-1]])
+            kind, lines = found["type"], [found["text"]] + lines[causes[-1] + 1:]
+    lines = [line.strip() for line in lines]
+    if lines and _KERAS_CALL.match(lines[0]):
+        lines = [line for line in lines[1:] if line] or lines
+    first = lines[0] if lines else ""
+    if first.startswith(f"{kind}: "):   # a message that names its own type: say it once
+        first = first[len(kind) + 2:]
+    return kind, first, place
+
+
+def cause(error: BaseException) -> str:
+    """`Type: first line of the real message`, its type said once (for a probe's own words)."""
+    kind, first, _place = _cause(error, [])
+    return f"{kind}: {first}" if first else kind
+
+
 def describe(error: BaseException, frames: list[traceback.FrameSummary]) -> str:
     """`Type: first line of the message (file, line N: `source`)`, where the place is the
-    last of `frames` (the student's frames of the traceback), if any."""
+    last of `frames` (the student's frames of the traceback), if any. An error raised
+    inside a tf.function or a Keras layer's call is described by its real cause and, where
+    TensorFlow quotes it, the student's line that raised it."""
     if isinstance(error, SystemExit):
         return text("exit", code=repr(error.code))
     if isinstance(error, KeyboardInterrupt):
         return text("interrupt")
-    message = str(error).strip()
-    first = message.splitlines()[0] if message else ""
+    kind, first, place = _cause(error, frames)
     detail = f": {first}" if first else ""
-    where = _where(frames[-1].filename, frames[-1].lineno, frames[-1].line) if frames else ""
-    return f"{type(error).__name__}{detail}{where}"
+    if place is not None:
+        where = _where(*place)
+    else:
+        where = _where(frames[-1].filename, frames[-1].lineno, frames[-1].line) if frames else ""
+    return f"{kind}{detail}{where}"
 
 
 def import_failure(path: Path, error: BaseException, frames: list[traceback.FrameSummary]) -> str:

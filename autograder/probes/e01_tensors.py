@@ -2,6 +2,7 @@
 import numpy as np
 import tensorflow as tf
 
+from autograder.engine.errortext import cause
 from autograder.i18n import N_, _
 from autograder.probes.kit import ProbeFailure, as_array, dtype_name, type_name
 
@@ -87,11 +88,9 @@ def _in_graph(graph_fn, name, unknown, *arrays):
     try:
         return graph_fn(*tensors)
     except Exception as error:
-        first = str(error).strip().splitlines()
-        reason = first[-1] if first else type(error).__name__
         raise ProbeFailure(_(
             "{name} works eagerly but fails inside tf.function with {unknown} ({error}). Inside a graph a tensor "
             "is symbolic: it has no value yet, so there is no .numpy(), NumPy functions and indexing cannot take "
             "it, and a Python loop over rows cannot run when their number is None. Use TensorFlow ops and "
             "broadcasting.", name=name, unknown=_(unknown),
-            error=f"{type(error).__name__}: {reason.strip()[:300]}")) from None
+            error=cause(error)[:300])) from None

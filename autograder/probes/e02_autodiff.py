@@ -64,12 +64,30 @@ DERIVATIVE_IS_NONE = (
       "(Or is a `return` missing?)"))
 
 
+GRADIENT_WAS_NONE = N_(
+    "derivative raised {error} after calling f on a plain tensor: tape.gradient gave None, which it does when "
+    "the tape never watched x, and None went on into float() or .numpy(). A tape watches tf.Variables by "
+    "itself, but a tf.constant only after tape.watch(x) inside the `with` block, before f(x)")
+
+
+def _unwatched(error: BaseException, seen: list) -> bool:
+    """Whether `error` is a None gradient taken further: f got a plain (unwatched) tensor,
+    and the student's code then failed on a None (float(None), None.numpy())."""
+    return (isinstance(error, (TypeError, AttributeError)) and "NoneType" in str(error)
+            and bool(seen) and seen[-1]["kind"] == "tensor")
+
+
 def derivative(sub, cases):
     """`cases`: [name, coefficients, x] triples; returns each value and what f received."""
     results = []
     for name, coefficients, x in cases:
         seen = []
-        value = sub.derivative(_grader_function(name, coefficients, seen), float(x))
+        try:
+            value = sub.derivative(_grader_function(name, coefficients, seen), float(x))
+        except (TypeError, AttributeError) as error:
+            if not _unwatched(error, seen):
+                raise
+            raise ProbeFailure(_(GRADIENT_WAS_NONE, error=type(error).__name__)) from None
         results.append({"value": _scalar(value, "derivative", _(DERIVATIVE_IS_NONE)), "calls": seen})
     return results
 

@@ -12,6 +12,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from autograder.engine.errortext import cause
 from autograder.i18n import _
 from autograder.probes.kit import ProbeFailure, as_array, type_name
 
@@ -40,8 +41,7 @@ def _built_model(weights, input_shape, batch=1):
 
 
 def _first_line(error):
-    lines = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {lines[0].strip()}" if lines else type(error).__name__
+    return cause(error)
 
 
 def _export(sub, model, export_dir, input_shape, never_called=False):

@@ -23,7 +23,8 @@ from autograder.i18n import N_, Texts
 from autograder.selfstudy.lookup import exercise_label, find_exercise, find_target, find_topics, folder_problem
 from autograder.selfstudy.reset import ResetResult, reset_exercise
 from autograder.selfstudy.state import ExerciseResult, Progress, checkable, checks_of, fingerprint
-from autograder.texts import check_title, rich_mark, status_label
+from autograder.report import hanging
+from autograder.texts import check_title, labelled, rich_mark, status_label
 
 UI = Texts(topic=N_("Topic"), exercise=N_("Exercise"), state=N_("State"), points=N_("Points"),
           no_checks=N_("no checks yet"), summary=N_("{passed}/{total} exercises pass, {score}/{max} points"),
@@ -91,7 +92,7 @@ def print_hints(console: Console, view: HintView, lang: str) -> None:
                                     check=check_title(view.check.name, view.check.exercise, lang))
     console.print(escape(title), style="bold cyan")
     for number, tier in enumerate(view.tiers, 1):
-        console.print(f"  {number}. {escape(tier)}")
+        console.print(hanging(f"  {number}. ", tier))
     if len(view.tiers) == view.total:
         console.print(f"  [dim]{ui['no_more_hints']}[/]")
 
@@ -226,7 +227,7 @@ def cmd_hint(args) -> int:
                         [e for e in stale if e is exercise], console, lang)
     if exercise is None:
         exercise = _first_unpassed_of(topic, progress)
-    console.print(f"[bold]{exercise_label(exercise)}[/]: {escape(exercise.summary[lang])}")
+    console.print(labelled(f"[bold]{exercise_label(exercise)}[/]", escape(exercise.summary[lang]), lang))
     result = progress.result(exercise, topic, any_age=True)
     broken = import_failure(result)
     if broken is not None:

@@ -39,7 +39,8 @@ from autograder.selfstudy.commands import (UI as COMMAND_UI, describe_reset, hin
 from autograder.selfstudy.lookup import find_target, folder_problem
 from autograder.selfstudy.reset import reset_exercise
 from autograder.selfstudy.state import Progress, checkable, checks_of, exercises_of, fingerprint, key_of
-from autograder.texts import check_title, rich_mark, status_label
+from autograder.report import hanging
+from autograder.texts import check_title, labelled, rich_mark, verdict
 
 UI = Texts(
     title=N_("TensorFlow course · watch"), file=N_("File"), of=N_("exercise {index} of {total}"),
@@ -406,16 +407,17 @@ class Watch:
         console.print(f"[bold]{escape(exercise.name)}[/] · {topic.id} {escape(topic.title[lang])} · "
                       f"{self.ui['of'].format(index=index, total=len(order))}")
         console.print(escape(exercise.summary[lang]))
-        console.print(f"{self.ui['file']}: {escape(str(self.folder / topic.file))}")
+        console.print(labelled(self.ui["file"], escape(str(self.folder / topic.file)), lang))
         console.print()
         result = self.progress.result(exercise, topic, any_age=True)
         if result is not None:
             for check in result.checks:
-                console.print(f"{rich_mark(check['status'])} {escape(check_title(check['name'], exercise.name, lang))} "
-                              f"[dim]({status_label(check['status'], lang)}, {check['points']}/{check['max_points']})[/]")
+                points = f"{check['points']}/{check['max_points']}"
+                console.print(f"{rich_mark(check['status'])} {escape(check_title(check['name'], exercise.name, lang))}"
+                              f"[dim]{verdict(check['status'], points, lang)}[/]")
                 if check["status"] != "passed" and check["message"]:
                     style = "yellow" if check["status"] == "not_attempted" else "red"
-                    console.print(f"    {escape(check['message'])}", style=style)
+                    console.print(hanging("    ", check["message"], style))
             if result.status == "passed":
                 console.print(self.ui["all_pass"].format(exercise=exercise.name), style="bold green")
         view = hint_view(self.course, self.progress, exercise, lang, advance=False)
