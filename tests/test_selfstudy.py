@@ -500,7 +500,7 @@ def test_a_folder_without_exercise_files_gets_a_warning_naming_what_is_expected(
     (empty / "notes.py").write_text("x = 1\n")
     message, fatal = folder_problem(empty, [course.topic("e01"), course.topic("e02")], "en")
     assert not fatal and str(empty) in message and "e01_tensors.py, e02_autodiff.py" in message
-    assert folder_problem(tmp_path / "nowhere", course.topics, "zh") == (f"提交目录 {tmp_path / 'nowhere'} 不存在", True)
+    assert folder_problem(tmp_path / "nowhere", course.topics, "zh") == (f"提交文件夹 {tmp_path / 'nowhere'} 不存在", True)
     assert folder_problem(EXERCISES, course.topics, "en") is None
     done = subprocess.run([sys.executable, "-m", "autograder", "progress", "e01", "--submission", str(empty),
                            "--lang", "en"], capture_output=True, text=True, timeout=600)

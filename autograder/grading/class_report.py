@@ -22,6 +22,7 @@ from pathlib import Path
 
 from autograder.course import Course, Topic
 from autograder.grading import similarity, spreadsheet
+from autograder.grading.pages import page
 from autograder.grading.gradebook import Graded, Gradebook
 from autograder.i18n import N_, Texts, raw
 from autograder.mistakes import template
@@ -115,11 +116,6 @@ def _feedback_link(student: str) -> str:
     return f"<a href='feedback/{urllib.parse.quote(student)}.html'>{html.escape(student)}</a>"
 
 
-def _page(title: str, body: str) -> str:
-    from autograder.grading.outputs import _page as page   # the one style of every page
-    return page(title, body)
-
-
 def _highlighted(code: str, slices) -> str:
     """`code` as HTML, the regions copydetect matched (starts and ends) marked."""
     parts, shown = [], 0
@@ -132,7 +128,7 @@ def _highlighted(code: str, slices) -> str:
     return "".join(parts) + html.escape(code[shown:])
 
 
-def write_similarity_page(pairs: list[similarity.Pair], sources: dict[str, dict[str, str]], course: Course,
+def write_similaritypage(pairs: list[similarity.Pair], sources: dict[str, dict[str, str]], course: Course,
                           lang: str, path: Path) -> None:
     ui = UI[lang]
     calibration = similarity.calibration()
@@ -158,7 +154,7 @@ def write_similarity_page(pairs: list[similarity.Pair], sources: dict[str, dict[
         parts.append(f"<p>{html.escape(ui['more_pairs'].format(count=len(flagged) - PAIRS_SHOWN))}</p>")
     style = "<style>.pair td{width:50%;vertical-align:top}.pair pre{white-space:pre-wrap;font-size:.8em}" \
             "mark{background:#fff8c5}</style>"
-    path.write_text(_page(ui["similarity_title"], style + "".join(parts)), encoding="utf-8")
+    path.write_text(page(ui["similarity_title"], style + "".join(parts)), encoding="utf-8")
 
 
 def summary_parts(mistakes: list[ClassMistake], class_: list[Graded], topics: list[Topic], lang: str,
@@ -207,5 +203,5 @@ def write(book: Gradebook, class_: list[Graded], topics: list[Topic], course: Co
                 for student, files in sources.items()}
     pairs = similarity.compare_class(by_topic, course, topics)
     write_similarity_csv(pairs, out / "similarity.csv")
-    write_similarity_page(pairs, sources, course, lang, out / "similarity.html")
+    write_similaritypage(pairs, sources, course, lang, out / "similarity.html")
     return summary_parts(mistakes, class_, topics, lang, pairs), ["mistakes.csv", "similarity.csv", "similarity.html"]

@@ -28,17 +28,13 @@ from typing import Callable
 from autograder.course import Course
 from autograder.grading import spreadsheet
 from autograder.grading import class_report
+from autograder.grading.pages import page
 from autograder.grading.gradebook import Graded, Gradebook
 from autograder.i18n import N_, Texts
 from autograder.mistakes import hints_from
 from autograder.texts import check_title, status_label
 from autograder.texts import UI as SHARED
 
-STYLE = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1f2328}
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #d0d7de;padding:.35rem .5rem;
-text-align:left;vertical-align:top}.passed{color:#1a7f37}.failed,.error,.timeout{color:#cf222e}
-.not_attempted{color:#9a6700}.msg{white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:.9em}
-.hint{color:#0969da}img{max-width:100%}small{color:#59636e}"""
 UI = Texts(
     provenance=N_("seed {seed} · graded {when} UTC · files {files}"),
     layers=N_("Sandbox layers"), layers_for=N_("for {count} submission(s)"),
@@ -155,11 +151,6 @@ def _check(course: Course, result: dict):
         return None
 
 
-def _page(title: str, body: str) -> str:
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{STYLE}</style></head><body>{body}</body></html>")
-
-
 def write_feedback(graded: Graded, course: Course, lang: str, path: Path) -> None:
     ui, shared = UI[lang], SHARED[lang]
     score, maximum = _score(graded)
@@ -189,7 +180,7 @@ def write_feedback(graded: Graded, course: Course, lang: str, path: Path) -> Non
             parts.append(row + "</td></tr>")
         parts.append("</table>")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(_page(f"{graded.student}: {score}/{maximum}", "".join(parts)), encoding="utf-8")
+    path.write_text(page(f"{graded.student}: {score}/{maximum}", "".join(parts)), encoding="utf-8")
 
 
 def _png(figure) -> str:
@@ -255,4 +246,4 @@ def write_summary(class_: list[Graded], topics, course: Course, lang: str, path:
     parts.append("</table>")
     parts += _layers_and_flags(class_, ui)
     parts += class_parts
-    path.write_text(_page(ui["class_title"], "".join(parts)), encoding="utf-8")
+    path.write_text(page(ui["class_title"], "".join(parts)), encoding="utf-8")
