@@ -26,6 +26,7 @@ from pathlib import Path
 
 from autograder.course import Course, Topic, load_course
 from autograder.i18n import _
+from autograder.texts import check_title
 
 WORKFLOW = Path(".github") / "workflows" / "classroom.yml"
 PYTHON_VERSION = "3.11"
@@ -150,6 +151,16 @@ def _clip(text: str) -> str:
     return text if len(text) <= MESSAGE_LIMIT else text[:MESSAGE_LIMIT - 1] + "…"
 
 
+def results_by_check(run: dict) -> dict[str, dict]:
+    """`check --json`'s entries by check id (anything that is not an entry left out)."""
+    return {entry.get("id"): entry for entry in run.get("checks", []) if isinstance(entry, dict)}
+
+
+def reported_name(check) -> str:
+    """A check as a platform's test is named: its exercise and its English title."""
+    return f"{check.exercise}: {check_title(check.name, check.exercise, 'en')}"
+
+
 def runner_result(topic: Topic, run: dict | None) -> dict:
     """The reporter's result for one topic: a test per check, scored with the check's points.
     `run` is `check --json`'s file, or None when the check step left none."""
@@ -157,13 +168,13 @@ def runner_result(topic: Topic, run: dict | None) -> dict:
         return {"version": 1, "status": "error", "max_score": topic.max_points,
                 "tests": [{"name": topic.id, "status": "error", "score": 0,
                            "message": _("the check step wrote no results: see its log")}]}
-    by_id = {entry.get("id"): entry for entry in run.get("checks", []) if isinstance(entry, dict)}
+    by_id = results_by_check(run)
     tests = []
     for check in topic.checks:
         entry = by_id.get(check.id)
         status = entry.get("status") if entry else None
         points = int(entry.get("points", 0)) if status == "passed" else 0
-        tests.append({"name": f"{check.exercise}: {check.name.removeprefix('test_').replace('_', ' ')}",
+        tests.append({"name": reported_name(check),
                       "status": REPORTER_STATUS.get(status, "error"),
                       "score": max(0, min(points, check.points)),
                       "message": _clip(str(entry.get("message", ""))) if entry else _("not run"),

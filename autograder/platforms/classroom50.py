@@ -31,7 +31,7 @@ from pathlib import Path
 
 from autograder.course import Course, Topic, load_course
 from autograder.i18n import _
-from autograder.platforms.classroom import graded_topics
+from autograder.platforms.classroom import graded_topics, results_by_check, reported_name
 
 ENTRY_POINT = Path("classroom50") / "autograder.py"
 TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "classroom50" / "autograder.py"
@@ -62,14 +62,14 @@ def _utc(moment: datetime.datetime) -> str:
 
 def tests_of(topics: list[Topic], run: dict) -> list[dict]:
     """One Classroom 50 test per check, scored with the points the check earned."""
-    by_id = {entry.get("id"): entry for entry in run.get("checks", []) if isinstance(entry, dict)}
+    by_id = results_by_check(run)
     tests = []
     for topic in topics:
         for check in topic.checks:
             entry = by_id.get(check.id) or {}
             passed = entry.get("status") == "passed"
             message = str(entry.get("message", "")) if entry else _("not run")
-            tests.append({"test-name": f"{topic.id} {check.exercise}: {check.name.removeprefix('test_').replace('_', ' ')}",
+            tests.append({"test-name": f"{topic.id} {reported_name(check)}",
                           "passed": passed, "score": min(int(entry.get("points", 0)), check.points) if passed else 0,
                           "max-score": check.points, "status": entry.get("status", "error"),
                           "message": message[:MESSAGE_LIMIT]})
