@@ -58,7 +58,9 @@ def _fill(text: str, paths: dict[str, str]) -> str:
     return text
 
 
-@pytest.fixture(scope="module", params=["warm", "cold"])
+# Cold workers (each imports TensorFlow itself) are the fallback: their class takes twice
+# the warm one's time, so it runs with the slow tests.
+@pytest.fixture(scope="module", params=["warm", pytest.param("cold", marks=pytest.mark.slow)])
 def graded_class(request, tmp_path_factory):
     """The batch runs once per session and kind of worker (forked from the slot's warm
     parent, or cold), even when pytest-xdist spreads these tests over workers: the first
