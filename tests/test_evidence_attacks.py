@@ -1,4 +1,4 @@
-"""Attacks on the evidence of e04, e07 and e08 (tests/adversarial/evidence/): a submission
+"""Attacks on the evidence of e04, e06, e07, e08 and e09 (tests/adversarial/evidence/): a submission
 that forges what its own process reports, or looks the held-out answers up, scores 0 on
 the checks it attacks, while its other checks are graded as usual.
 
@@ -26,7 +26,7 @@ from autograder.grading.gradebook import Gradebook
 from tests.conftest import SOLUTIONS, run_check, submission_with
 
 EVIDENCE = Path(__file__).parent / "adversarial" / "evidence"
-MODULES = {"e04": "e04_training", "e07": "e07_embedding", "e08": "e08_tf_function", "e09": "e09_checkpoint"}
+MODULES = {"e04": "e04_training", "e06": "e06_savedmodel", "e07": "e07_embedding", "e08": "e08_tf_function", "e09": "e09_checkpoint"}
 
 
 def _attacked(path: Path) -> list[str]:

@@ -3,6 +3,11 @@
 The grader's model is Flatten -> Dense(tanh) -> Dense with weights drawn here, so its
 outputs and its SGD trajectory are computed again with NumPy in this (trusted) process.
 Every SavedModel goes into a temporary folder (the `scratch_dir` fixture).
+
+What an export serves, and the weights a model reached when trained after export_model,
+are read by a clean worker that never imports the submission (`probe.clean`). What
+load_and_predict and fine_tune_loaded return are plain values of the submission's
+process: forging them means computing them.
 """
 
 import numpy as np
@@ -81,21 +86,32 @@ def test_export_model_serving_default_matches_the_model_in_a_clean_process(probe
 
 def test_export_model_works_for_a_model_never_called(probe, rng, scratch_dir):
     input_shape = _input_shape(rng)
+    weights = _grader_model(rng, input_shape)  # what the model's first call makes
+    export_dir = str(scratch_dir / "export")
+    probe.export_never_called(export_dir=export_dir, weights=weights, input_shape=list(input_shape))
     xs = [_batch(rng, size, input_shape) for size in (1, int(rng.integers(5, 30)))]
-    result = probe.export_never_called(export_dir=str(scratch_dir / "export"), input_shape=list(input_shape),
-                                       hidden=int(rng.integers(6, 10)), outputs=int(rng.integers(1, 4)), xs=xs)
-    _expect_signature(result, input_shape)
-    _expect_served(result, xs, result["expected"], _("a model that was never called before export_model"))
+    served = probe.clean.serve(export_dir=export_dir, xs=xs)
+    _expect_signature(served, input_shape)
+    _expect_served(served, xs, [_forward(weights, x) for x in xs], _("a model that was never called before export_model"))
 
 
 def test_export_model_leaves_the_model_trainable(probe, rng, scratch_dir):
     input_shape = _input_shape(rng)
-    xs = [_batch(rng, size, input_shape) for size in (1, int(rng.integers(5, 30)))]
-    result = probe.export_then_train(export_dir=str(scratch_dir / "export"), input_shape=list(input_shape),
-                                     hidden=int(rng.integers(6, 10)), outputs=int(rng.integers(1, 4)), xs=xs)
+    weights = _grader_model(rng, input_shape)
+    X = _batch(rng, int(rng.integers(16, 40)), input_shape)
+    y = np.sin(X.reshape(len(X), -1) @ rng.normal(size=(X[0].size, len(weights[3])))).astype(np.float32).astype(float)
+    steps, learning_rate = int(rng.integers(2, 6)), float(rng.choice([0.05, 0.1]))
+    export_dir, trained = str(scratch_dir / "export"), str(scratch_dir / "trained")
+    result = probe.export_then_train(export_dir=export_dir, weights=weights, input_shape=list(input_shape), X=X, y=y,
+                                     steps=steps, learning_rate=learning_rate, trained=trained)
+    # How the failure looks from the submission's process: it only explains one.
+    if result["variables"] == 0 and result["weights"]:
+        raise Incorrect(_("after export_model the model has {count} weights and none of them is trainable: "
+                          "export_model froze it (model.trainable = False). Saving needs no freezing; leave "
+                          "trainable alone", count=result["weights"]))
     if result["variables"] == 0:
         raise Incorrect(_("after export_model the model still has no trainable variables: build it by calling it"))
-    missing = max(result["none_gradients"])
+    missing = result["none_gradients"]
     if missing and result["call_is_tf_function"]:
         raise Incorrect(
             _("after export_model, {missing} of the model's {variables} gradients are None: export_model "
@@ -107,11 +123,20 @@ def test_export_model_leaves_the_model_trainable(probe, rng, scratch_dir):
         raise Incorrect(_("after export_model, {missing} of the model's {variables} gradients are None: "
                           "export_model must leave the model trainable",
                           missing=missing, variables=result['variables']))
-    # A model left trainable counts only when the export is the model: an export of
-    # something else leaves it trainable too.
-    served = result["served"]
+    # The evidence, read by a clean worker: the folder serves the model (an export of
+    # something else leaves the model trainable too), and SGD moved the model's weights
+    # after the export as the check replays it.
+    xs = [_batch(rng, size, input_shape) for size in (1, int(rng.integers(5, 30)))]
+    served = probe.clean.serve(export_dir=export_dir, xs=xs)
     _expect_signature(served, input_shape)
-    _expect_served(served, xs, served["expected"], _("the export of a model that stays trainable"))
+    _expect_served(served, xs, [_forward(weights, x) for x in xs], _("the export of a model that stays trainable"))
+    reached = probe.clean.trained_weights(path=trained)
+    if reached is None:
+        raise Incorrect(_("after export_model, training the model wrote no weights: the grader's checkpoint of them "
+                          "is missing"))
+    __, __, expected = _sgd(weights, X.reshape(len(X), -1), y, steps, learning_rate)
+    expect_close(np.concatenate([np.ravel(w) for w in reached]), np.concatenate([np.ravel(w) for w in expected]),
+                 _("the model's weights after {count} SGD steps that follow export_model", count=steps), rtol=1e-4)
 
 
 def _load_message(writer, result):
@@ -145,9 +170,16 @@ def test_load_and_predict_works_on_keras_exports_and_export_model_folders(probe,
     for writer, result in results.items():
         if "error" in result:
             raise Incorrect(_load_message(writer, result))
-        # The submission's own folder is held to what it serves (export_model has its own checks).
-        expect_close(result["value"], result.get("served", expected),
-                     _("load_and_predict on a folder written by {writer}", writer=writer), rtol=SERVING_RTOL, atol_scale=SERVING_RTOL)
+        reference = expected
+        if "own_folder" in result:
+            # The submission's own folder is held to what it serves, read by a clean
+            # worker (export_model has its own checks); one that serves nothing is skipped.
+            served = probe.clean.serve(export_dir=result["own_folder"], xs=[x], missing_ok=True)
+            if served is None or served["errors"][0] is not None:
+                continue
+            reference = served["outputs"][0]
+        expect_close(result["value"], reference, _("load_and_predict on a folder written by {writer}", writer=writer),
+                     rtol=SERVING_RTOL, atol_scale=SERVING_RTOL)
 
 
 # --- fine_tune_loaded: SGD on the mean squared error, replayed with NumPy in float64 ---

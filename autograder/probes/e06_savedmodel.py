@@ -2,9 +2,14 @@
 
 The grader's model is `_GraderModel`, a small subclassed Keras model whose layers make
 their weights on the first call (as most hand-written models do). Its weights come from
-the check ([W1, b1, W2, b2], computed again with NumPy in the trusted process), except
-for the never-called cases, where nothing exists before `export_model` builds it.
+the check ([W1, b1, W2, b2], computed again with NumPy in the trusted process): assigned
+after a first call, or, for a model never called, given as the layers' initializers, so
+that the weights `export_model` makes by building it are the check's.
 Folders come from the check (temporary ones); nothing is written anywhere else.
+
+What an export serves and what training reached are read back by a clean worker
+(`serve`, `trained_weights`), never reported by these probes; the plain values of
+`load_and_predict` and `fine_tune_loaded` can only come from the submission's process.
 """
 import contextlib
 import os
@@ -20,11 +25,26 @@ from autograder.probes.kit import ProbeFailure, as_array, type_name
 class _GraderModel(tf.keras.Model):
     """Flatten -> Dense(hidden, tanh) -> Dense(outputs)."""
 
-    def __init__(self, hidden, outputs):
+    def __init__(self, hidden, outputs, weights=None):
         super().__init__(name="grader_model")  # a leading "_" is not a valid scope name
+        given = ({} if weights is None else
+                 {name: tf.constant_initializer(np.asarray(value, np.float32)) for name, value in
+                  zip(("hidden_kernel", "hidden_bias", "out_kernel", "out_bias"), weights)})
         self.flatten = tf.keras.layers.Flatten()
-        self.hidden = tf.keras.layers.Dense(hidden, activation="tanh")
-        self.out = tf.keras.layers.Dense(outputs)
+        self.hidden = tf.keras.layers.Dense(hidden, activation="tanh",
+                                            kernel_initializer=given.get("hidden_kernel", "glorot_uniform"),
+                                            bias_initializer=given.get("hidden_bias", "zeros"))
+        self.out = tf.keras.layers.Dense(outputs, kernel_initializer=given.get("out_kernel", "glorot_uniform"),
+                                         bias_initializer=given.get("out_bias", "zeros"))
+
+    @classmethod
+    def never_called(cls, weights):
+        """A model with no weights yet; building it (by calling it) makes `weights`."""
+        return cls(hidden=np.shape(weights[0])[1], outputs=np.shape(weights[2])[1], weights=weights)
+
+    def weights_in_order(self):
+        """[W1, b1, W2, b2] as variables, in the check's order."""
+        return [self.hidden.kernel, self.hidden.bias, self.out.kernel, self.out.bias]
 
     def call(self, x):
         return self.out(self.hidden(self.flatten(x)))
@@ -35,8 +55,8 @@ def _built_model(weights, input_shape, batch=1):
     w1, b1, w2, b2 = weights
     model = _GraderModel(hidden=w1.shape[1], outputs=w2.shape[1])
     model(tf.zeros([batch, *input_shape]))
-    for variable, value in zip((model.hidden.kernel, model.hidden.bias, model.out.kernel, model.out.bias), weights):
-        variable.assign(value.astype(np.float32))
+    for variable, value in zip(model.weights_in_order(), weights):
+        variable.assign(np.asarray(value, np.float32))
     return model
 
 
@@ -103,33 +123,61 @@ def export_used_model(sub, export_dir, weights, input_shape, first_batch):
     return True
 
 
-def serve(sub, export_dir, xs):
-    """Run in a clean process (sub is None): load the folder and run serving_default."""
-    return _serve_each(_serving(export_dir), xs)
+def serve(sub, export_dir, xs, missing_ok=False):
+    """Run in a clean worker (sub is None): load the folder and run serving_default on
+    each of `xs`. With `missing_ok`, a folder that serves nothing gives None."""
+    try:
+        return _serve_each(_serving(export_dir), xs)
+    except Exception:
+        if missing_ok:
+            return None
+        raise
 
 
-def export_never_called(sub, export_dir, input_shape, hidden, outputs, xs):
-    """export_model of a never-called model; its outputs next to the loaded folder's."""
-    model = _GraderModel(hidden, outputs)
+def export_never_called(sub, export_dir, weights, input_shape):
+    """export_model of a model never called, whose first call makes the check's weights."""
+    _export(sub, _GraderModel.never_called(weights), export_dir, input_shape, never_called=True)
+    return True
+
+
+CHECKPOINT_NAMES = ("w1", "b1", "w2", "b2")
+
+
+def export_then_train(sub, export_dir, weights, input_shape, X, y, steps, learning_rate, trained):
+    """export_model of a never-called model, then `steps` steps of SGD on the mean squared
+    error, on the model itself; its weights then go into the checkpoint `trained`, written
+    by the grader's own tf.train.Checkpoint, for a clean worker to read. What it returns
+    only explains a failure: how many gradients were None, whether call became a
+    tf.function."""
+    model = _GraderModel.never_called(weights)
     _export(sub, model, export_dir, input_shape, never_called=True)
-    expected = [as_array(model(tf.constant(x, tf.float32)), _("the model")) for x in xs]
-    return {"expected": expected, **_serve_each(_serving(export_dir), xs)}
-
-
-def export_then_train(sub, export_dir, input_shape, hidden, outputs, xs):
-    """After export_model of a never-called model: which gradients of the model are None,
-    and what the folder serves next to the model's own outputs."""
-    model = _GraderModel(hidden, outputs)
-    _export(sub, model, export_dir, input_shape, never_called=True)
-    served = _serve_each(_serving(export_dir), xs)
-    served["expected"] = [as_array(model(tf.constant(x, tf.float32)), _("the model")) for x in xs]
-    missing = []
-    for x in xs:
+    X, y = tf.constant(X, tf.float32), tf.constant(y, tf.float32)
+    variables = model.trainable_variables
+    missing = 0
+    for __ in range(int(steps)):
         with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.square(model(tf.constant(x, tf.float32))))
-        missing.append(sum(grad is None for grad in tape.gradient(loss, model.trainable_variables)))
-    return {"variables": len(model.trainable_variables), "none_gradients": missing,
-            "call_is_tf_function": isinstance(model.call, tf.types.experimental.GenericFunction), "served": served}
+            loss = tf.reduce_mean(tf.square(model(X) - y))
+        grads = tape.gradient(loss, variables)
+        missing = sum(grad is None for grad in grads)
+        if missing or not variables:
+            break
+        for variable, grad in zip(variables, grads):
+            variable.assign_sub(float(learning_rate) * grad)
+    else:
+        tf.train.Checkpoint(**dict(zip(CHECKPOINT_NAMES, model.weights_in_order()))).write(trained)
+    return {"variables": len(variables), "weights": len(model.weights), "none_gradients": missing,
+            "call_is_tf_function": isinstance(model.call, tf.types.experimental.GenericFunction)}
+
+
+def trained_weights(sub, path):
+    """Run in a clean worker (sub is None): the weights in the checkpoint `path`, in the
+    check's order, or None when there is none."""
+    try:
+        reader = tf.train.load_checkpoint(path)
+        return [np.asarray(reader.get_tensor(f"{name}/.ATTRIBUTES/VARIABLE_VALUE"), np.float64)
+                for name in CHECKPOINT_NAMES]
+    except (tf.errors.OpError, ValueError):
+        return None
 
 
 class _Features(tf.Module):
@@ -144,7 +192,8 @@ class _Features(tf.Module):
 
 def load_and_predict_folders(sub, folder, weights, input_shape, x):
     """load_and_predict on folders written by Keras's model.export, by tf.saved_model.save
-    (other input/output names) and, when it works, by the submission's export_model."""
+    (other input/output names) and, when it writes one, by the submission's export_model
+    (what that folder serves is read by a clean worker: `own_folder` in the answer)."""
     input_shape = tuple(int(n) for n in input_shape)
     model = _built_model(weights, input_shape)
     keras, yours = _("Keras's model.export"), _("your export_model")  # the writers, as students read them
@@ -153,13 +202,10 @@ def load_and_predict_folders(sub, folder, weights, input_shape, x):
     folders["tf.saved_model.save"] = os.path.join(folder, "saved_model_save")
     module = _Features(model, input_shape)
     tf.saved_model.save(module, folders["tf.saved_model.save"], signatures={"serving_default": module.predict})
-    served = {}
+    own = os.path.join(folder, "export_model")
     with contextlib.suppress(Exception):  # a missing or broken export_model is another check's business
-        own = os.path.join(folder, "export_model")
         sub.export_model(_built_model(weights, input_shape), own, input_shape)
-        # What this folder serves is the answer expected of load_and_predict on it, right or not.
-        (served[yours],) = _serve_each(_serving(own), [x])["outputs"]
-        if served[yours] is not None:
+        if os.path.isfile(os.path.join(own, "saved_model.pb")):
             folders[yours] = own
     results = {}
     for writer, path in folders.items():
@@ -174,8 +220,8 @@ def load_and_predict_folders(sub, folder, weights, input_shape, x):
             raise ProbeFailure(_("load_and_predict returned the signature's dict of outputs; return the one "
                                  "array inside it (e.g. next(iter(outputs.values())).numpy())"))
         results[writer] = {"value": as_array(value, "load_and_predict"), "type": type_name(value)}
-        if writer in served:
-            results[writer]["served"] = served[writer]
+        if writer == yours:
+            results[writer]["own_folder"] = own
     return results
 
 
@@ -201,7 +247,9 @@ def _capturing_loads():
 
 def fine_tune(sub, export_dir, weights, X, y, steps, learning_rate):
     """The grader exports its model with model.export; fine_tune_loaded trains the folder.
-    Returns the two losses and the trainable variables of every object it loaded."""
+    Returns the two losses and the trainable variables of every object it loaded: values
+    of the submission's process (nothing outside it holds them), so forging them means
+    running the training the check replays."""
     X = np.asarray(X, np.float32)
     _built_model(weights, X.shape[1:]).export(export_dir, verbose=False)
     with _capturing_loads() as roots:
