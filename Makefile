@@ -10,15 +10,21 @@ TOPICS      ?=
 # Debian packages the tests use (installed when missing and we are root).
 SYSTEM_PACKAGES ?= tmux bubblewrap chromium chromium-driver postgresql
 
-.PHONY: setup system-deps grading-setup catalogues check test test-fast test-slow benchmark generate lab watch progress
+.PHONY: setup lock system-deps grading-setup catalogues check test test-fast test-slow benchmark generate lab watch progress
 
-$(INSTALLED): pyproject.toml
+# Exact versions and hashes from requirements.lock, installed by uv (autograder/installer.py).
+$(INSTALLED): pyproject.toml requirements.lock autograder/installer.py
 	test -x $(PY) || $(BASE_PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(BASE_PYTHON) autograder/installer.py $(PY) -e '.[dev]'
 	touch $(INSTALLED)
 
 setup: $(INSTALLED)
+
+# The lock, for Linux (x86-64, aarch64) and every other platform uv resolves for, Python
+# 3.11 to 3.13: run after changing a range in pyproject.toml (tests/test_lock.py says when).
+LOCK_COMMAND := uv pip compile pyproject.toml --extra dev --extra install --universal --python-version 3.11 --generate-hashes -o requirements.lock
+lock: setup
+	$(PY) -m $(LOCK_COMMAND)
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -143,7 +143,7 @@ def test_package_has_gradescope_layout_and_no_solutions(tmp_path):
               if body in text[name]]
     assert not leaked
     assert "--topics e01" in text["run_autograder"] and "--lang zh" in text["run_autograder"]
-    assert "bubblewrap" in text["setup.sh"] and "pip install --quiet -e /autograder/source" in text["setup.sh"]
+    assert "bubblewrap" in text["setup.sh"] and "autograder/installer.py /autograder/venv/bin/python -e /autograder/source" in text["setup.sh"]
     for script in ("setup.sh", "run_autograder"):
         (tmp_path / script).write_text(text[script])
         assert subprocess.run(["bash", "-n", str(tmp_path / script)]).returncode == 0

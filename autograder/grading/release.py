@@ -24,7 +24,7 @@ from pathlib import Path
 from autograder import COURSE_ROOT, heldout
 from autograder.course import Course, load_course, parse_course
 
-INCLUDE = ["exercises", "notebooks", "autograder", "data", "pyproject.toml", ".gitignore", "LICENSE"]
+INCLUDE = ["exercises", "notebooks", "autograder", "data", "pyproject.toml", "requirements.lock", ".gitignore", "LICENSE"]
 STUDENT_FILES = Path(__file__).resolve().parent.parent / "templates" / "student"   # README.md, README.zh.md, Makefile
 # A student's (or the instructor's) watch progress and reset backups never ship.
 EXCLUDE_DIRS = {"__pycache__", "hidden", ".ipynb_checkpoints", ".pytest_cache", ".course-progress.json", ".course-backups"}

@@ -8,9 +8,10 @@ generate the same workflow). One step checks every topic once (one TensorFlow im
 writing `check --json`; then one step per topic turns that file into the result the
 `autograding-grading-reporter` reads (`python -m autograder.platforms.classroom TOPIC
 FILE`), with one test per check worth the check's points, so a topic earns partial
-credit. pip's download cache is restored before installing and saved right after, so
-it is kept whatever the checks say (setup-python's own cache is saved only when the
-whole job succeeds, and the reporter fails the job whenever a check fails).
+credit. What checking needs is installed at the versions of requirements.lock by
+autograder/installer.py (uv); uv's cache is restored before installing and saved right
+after, so it is kept whatever the checks say (setup-python's own cache is saved only
+when the whole job succeeds, and the reporter fails the job whenever a check fails).
 """
 from __future__ import annotations
 
@@ -35,21 +36,22 @@ CHECK_PACKAGES = ("tensorflow", "numpy", "pytest", "rich")
 RESULTS_DIR = "classroom-results"
 RESULTS_FILE = f"{RESULTS_DIR}/checks.json"
 STARTUP_MINUTES = 5     # importing TensorFlow, a slow runner
-PIP_CACHE = "~/.cache/pip"
+INSTALLER_CACHE = "~/.cache/uv"  # uv's cache on Linux runners
 # A reporter test's status for each of ours: a blank is a failed test to the reporter.
 REPORTER_STATUS = {"passed": "pass", "failed": "fail", "not_attempted": "fail", "error": "error", "timeout": "error"}
 MESSAGE_LIMIT = 2000
 
 
 def requirements(pyproject: Path) -> list[str]:
-    """The pinned requirements of CHECK_PACKAGES, as pyproject.toml states them."""
+    """CHECK_PACKAGES, checked against pyproject.toml's dependencies; their versions and
+    those of what they need come from requirements.lock (the installer's constraints)."""
     with open(pyproject, "rb") as file:
         dependencies = tomllib.load(file)["project"]["dependencies"]
-    pinned = {re.split(r"[<>=!~\[ ;]", spec, maxsplit=1)[0].lower(): spec for spec in dependencies}
-    missing = [name for name in CHECK_PACKAGES if name not in pinned]
+    listed = {re.split(r"[<>=!~\[ ;]", spec, maxsplit=1)[0].lower() for spec in dependencies}
+    missing = [name for name in CHECK_PACKAGES if name not in listed]
     if missing:
         raise RuntimeError(f"pyproject.toml does not list {', '.join(missing)}")
-    return [pinned[name] for name in CHECK_PACKAGES]
+    return list(CHECK_PACKAGES)
 
 
 def check_command() -> str:
@@ -67,9 +69,9 @@ def graded_topics(course: Course) -> list[Topic]:
 def workflow(course: Course, pyproject: Path) -> str:
     """The workflow's text. Strings are written as JSON strings, which YAML reads as is."""
     q = json.dumps
-    install = "python -m pip install " + " ".join(shlex.quote(spec) for spec in requirements(pyproject))
-    key = "pip-${{ runner.os }}-py" + PYTHON_VERSION + "-${{ hashFiles('pyproject.toml') }}"
-    cache = [f"          path: {PIP_CACHE}", f"          key: {q(key)}"]
+    install = "python autograder/installer.py python " + " ".join(shlex.quote(name) for name in requirements(pyproject))
+    key = "uv-${{ runner.os }}-py" + PYTHON_VERSION + "-${{ hashFiles('requirements.lock') }}"
+    cache = [f"          path: {INSTALLER_CACHE}", f"          key: {q(key)}"]
     topics = graded_topics(course)
     minutes = STARTUP_MINUTES + math.ceil(sum(check.timeout for topic in topics for check in topic.checks) / 60)
     lines = [
@@ -96,15 +98,15 @@ def workflow(course: Course, pyproject: Path) -> str:
         "        uses: actions/setup-python@v5",
         "        with:",
         f"          python-version: {q(PYTHON_VERSION)}",
-        "      - name: Restore pip's download cache",
-        "        id: pip-cache",
+        "      - name: Restore the installer's cache",
+        "        id: installer-cache",
         "        uses: actions/cache/restore@v4",
         "        with:",
         *cache,
         "      - name: Install what checking needs",
         f"        run: {q(install)}",
-        "      - name: Save pip's download cache (before any check can fail the job)",
-        "        if: steps.pip-cache.outputs.cache-hit != 'true'",
+        "      - name: Save the installer's cache (before any check can fail the job)",
+        "        if: steps.installer-cache.outputs.cache-hit != 'true'",
         "        uses: actions/cache/save@v4",
         "        with:",
         *cache,

@@ -42,7 +42,7 @@ from autograder.texts import UI, check_title, status_label
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "gradescope"
 # What grading needs from the course, relative to its root; solutions/ never goes in.
-PACKAGE_FILES = ["autograder", "data", "course.toml", "pyproject.toml", "LICENSE"]
+PACKAGE_FILES = ["autograder", "data", "course.toml", "pyproject.toml", "requirements.lock", "LICENSE"]
 SKIPPED = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".course-progress.json", ".course-backups"}
 STUDENT = "submission"   # the one student folder of a Gradescope run
 WEAK_SANDBOX = "WEAK_SANDBOX"   # in source/: setup.sh found that bubblewrap cannot run here (its reason inside)

@@ -4,7 +4,8 @@
 Put this file in the classroom's config repository (`gh teacher autograder set-default ORG
 CLASSROOM --from autograder.py`, or CLASSROOM/autograders/SLUG/autograder.py for one
 assignment). The runner starts it in the student's checkout (a copy of the course's student
-repository): it installs the course's packages there when they are missing, then grades
+repository): it installs the course's packages there when they are missing (at the
+versions of the course's requirements.lock, autograder/installer.py), then grades
 with the course's own checks (autograder/platforms/classroom50.py) and writes result.json,
 release-body.md and the step's status and summary. Exit 0: graded (whatever the score).
 """
@@ -18,5 +19,5 @@ def installed() -> bool:
 
 
 if not installed():
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", "."], check=True)
+    subprocess.run([sys.executable, "autograder/installer.py", sys.executable, "-e", "."], check=True)
 sys.exit(subprocess.run([sys.executable, "-m", "autograder.platforms.classroom50"]).returncode)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image (Ubuntu).
 # It installs what grading needs: bubblewrap (the sandbox), a Python of at least 3.11 and
-# the course's Python dependencies, pinned as in source/pyproject.toml.
+# the course's Python dependencies at the versions of source/requirements.lock.
 set -euxo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
@@ -20,8 +20,7 @@ fi
 apt-get install -y -qq "$python-venv" || apt-get install -y -qq python3-venv
 # The sandbox's unprivileged user runs this venv, so it comes from the system's Python.
 "$(command -v "$python")" -m venv /autograder/venv
-/autograder/venv/bin/python -m pip install --quiet --upgrade pip
-/autograder/venv/bin/python -m pip install --quiet -e /autograder/source
+"$(command -v "$python")" /autograder/source/autograder/installer.py /autograder/venv/bin/python -e /autograder/source
 chmod -R o+rX /autograder/venv /autograder/source
 # The sandbox user passes through /autograder to its scratch folder (it lists nothing there).
 chmod o+x /autograder
