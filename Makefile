@@ -67,7 +67,7 @@ catalogues: setup
 	$(VENV)/bin/pybabel update -i build/messages.pot -d autograder/locale -D messages --no-wrap --ignore-obsolete \
 	  --ignore-pot-creation-date
 	for domain in $(LESSON_DOMAINS); do \
-	  source=solutions/$${domain#lesson_}.py; [ $$domain = lesson_notebook ] && source=autograder/classroom/notebooks.py; \
+	  source=solutions/$${domain#lesson_}.py; [ $$domain = lesson_notebook ] && source=autograder/classroom/frame.py; \
 	  $(VENV)/bin/pybabel extract -F autograder/locale/lessons.cfg --add-location=file --no-wrap --omit-header \
 	    -o build/$$domain.pot $$source || exit 1; \
 	  [ -f autograder/locale/zh_CN/LC_MESSAGES/$$domain.po ] || \

@@ -77,6 +77,13 @@ class HeldOut:
     def to_spec(self) -> dict:
         return {"folder": str(self.folder), "sha256": dict(self.sha256)}
 
+    def scored_on(self, topics) -> dict[str, str]:
+        """{topic id: "name:sha256 ..."} of the held-out files each topic scores on ("" for
+        none): what the gradebook keeps with each result, so a result scored on another
+        split is graded again."""
+        return {topic.id: " ".join(f"{name}:{self.sha256[name]}" for name in getattr(topic, "heldout", ())
+                                   if name in self.sha256) for topic in topics}
+
     @classmethod
     def from_spec(cls, spec: dict) -> HeldOut:
         return cls(Path(spec["folder"]), {str(name): str(digest) for name, digest in spec["sha256"].items()})

@@ -32,11 +32,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from autograder import i18n
+from autograder.classroom.frame import CHECK_ALL, PICTURES, SETUP
 from autograder.linebreak import display_width, wrap
 
 WIDTH = 90                      # columns of a lesson line in the .py files
 DOMAIN_PREFIX = "lesson_"       # lesson_e01_tensors: one catalogue per topic
-FRAME_DOMAIN = "lesson_notebook"  # the cells every notebook adds (notebooks.SETUP, CHECK_ALL)
+FRAME_DOMAIN = "lesson_notebook"  # the cells every notebook adds (frame.SETUP, CHECK_ALL)
 
 _MARKDOWN_CELL = re.compile(r"^# %%.*\[(markdown|md)\]")
 _CELL = re.compile(r"^# %%")
@@ -331,10 +332,7 @@ def catalogue_entries(name: str) -> dict[str, str]:
 def lesson_msgids(topic, solutions: Path | None = None) -> list[tuple[int, str]]:
     """(line, msgid) of every unit of `topic`'s lesson text: its solution file, then its
     notebook's pictures (line 0): their markdown, and the texts their code marks `N_`."""
-    from autograder.classroom.notebooks import PICTURES
-    from autograder.generate import SOLUTIONS
-
-    path = (solutions or SOLUTIONS) / topic.file
+    path = topic.solution if solutions is None else solutions / topic.file
     found = [(unit.start + 1, unit.msgid) for unit in python_units(path.read_text(encoding="utf-8").split("\n"))]
     for picture in PICTURES.get(topic.id, []):
         found += [(0, unit.msgid) for unit in markdown_units(picture.markdown.split("\n"))
@@ -344,14 +342,12 @@ def lesson_msgids(topic, solutions: Path | None = None) -> list[tuple[int, str]]
 
 def frame_msgids() -> list[tuple[int, str]]:
     """(0, msgid) of every unit of the cells the notebooks add to every topic."""
-    from autograder.classroom.notebooks import CHECK_ALL, SETUP
-
     units = python_units(SETUP.split("\n")) + markdown_units(CHECK_ALL.split("\n"))
     return [(0, unit.msgid) for unit in units]
 
 
 def extract_frame(fileobj, keywords, comment_tags, options):
-    """Babel extraction method for autograder/classroom/notebooks.py: the frame's text."""
+    """Babel extraction method for autograder/classroom/frame.py: the frame's text."""
     for line, msgid in frame_msgids():
         yield line, None, msgid, []
 

@@ -8,6 +8,7 @@ nothing is counted twice, and the schema is created once, whoever comes first.
 """
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import pwd
@@ -122,6 +123,21 @@ def test_a_submission_recorded_twice_counts_once_and_new_files_replace_old_resul
     book.close()
 
 
+def test_a_result_scored_on_another_held_out_split_is_graded_again(book_url):
+    book = Gradebook(book_url)
+    split = {"folder": "/grader/heldout", "sha256": {"mnist_test.npz": "aa"}}
+    run = book.start_run(seed=1, topics=["e01", "e04"], jobs=1, sandbox={}, heldout=split)
+    results = _results(2) + [{**_results(1)[0], "id": "e04::accuracy", "topic": "e04"}]
+    book.record(run, "alice", "h1", results, duration_s=1.0, scored_on={"e04": "mnist_test.npz:aa"})
+    every = {result["id"] for result in results}
+    assert book.graded_checks("alice", "h1", {"e01": "", "e04": "mnist_test.npz:aa"}) == every
+    assert book.graded_checks("alice", "h1", {"e04": "mnist_test.npz:bb"}) == every - {"e04::accuracy"}
+    graded = {result["check_id"]: result["scored_on"] for result in book.graded()[0].results}
+    assert graded["e04::accuracy"] == "mnist_test.npz:aa" and graded["e01::check_0"] == ""
+    assert json.loads(book.runs()[0]["heldout"]) == split
+    book.close()
+
+
 def test_two_clients_racing_on_one_class_count_each_submission_once(book_url):
     students = 150
     context = multiprocessing.get_context("spawn")
@@ -155,12 +171,15 @@ def test_the_schema_is_migrated_on_first_use(book_url):
     engine = create_engine(engine_url(book_url))
     with engine.begin() as connection:  # as a gradebook written before the column existed
         connection.execute(text("ALTER TABLE submissions DROP COLUMN flags"))
+        connection.execute(text("ALTER TABLE results DROP COLUMN scored_on"))
+        connection.execute(text("ALTER TABLE runs DROP COLUMN heldout"))
     engine.dispose()
     book = Gradebook(book_url)
     assert [g.student for g in book.graded()] == ["old"] and book.graded()[0].flags == []
     run = book.start_run(seed=2, topics=["e01"], jobs=1, sandbox={})
     book.record(run, "new", "h", _results(1), duration_s=1.0, flags=["e01_tensors.py:1 imports autograder"])
     assert {g.student: g.flags for g in book.graded()}["new"] == ["e01_tensors.py:1 imports autograder"]
+    assert book.graded_checks("new", "h") == {f"e01::check_{n}" for n in range(4)}
     book.close()
 
 

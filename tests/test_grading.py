@@ -82,7 +82,7 @@ def test_a_zip_larger_than_the_limit_is_refused(tmp_path, course, monkeypatch):
 def test_an_untagged_notebook_loses_the_generated_cells_and_nbgrader_tests_by_what_they_are(tmp_path, course):
     """A notebook saved before cells had roles: the course's cells are known by their exact
     text, nbgrader's test cells by their metadata; a student's own cell stays, whatever it says."""
-    from autograder.classroom.notebooks import SETUP
+    from autograder.classroom.frame import SETUP
     notebook = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("# e01"),
         nbformat.v4.new_code_cell(SETUP),

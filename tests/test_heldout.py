@@ -205,3 +205,12 @@ def test_grade_scores_e04_on_the_held_out_folder_it_is_given(traversable_tmp):
     accuracy = results.pop("test_train_reaches_88_percent_test_accuracy_on_mnist")
     assert accuracy["status"] == "failed" and "test accuracy" in accuracy["message"], accuracy
     assert {result["status"] for result in results.values()} == {"passed"}, results
+    digest = hashlib.sha256((fresh / "mnist_test.npz").read_bytes()).hexdigest()
+    assert {result["scored_on"] for result in [accuracy, *results.values()]} == {f"mnist_test.npz:{digest}"}
+    # The same files graded again on the course's own split: e04's results, scored on
+    # another split, are graded again (a topic's held-out files are pinned per topic).
+    done, again = _grade(traversable_tmp)
+    assert done.returncode == 0, done.stdout + done.stderr
+    accuracy = again.pop("test_train_reaches_88_percent_test_accuracy_on_mnist")
+    assert accuracy["status"] == "passed" and accuracy["scored_on"] == f"mnist_test.npz:{heldout.listed_sums()['mnist_test.npz']}"
+    assert "1 to grade" in " ".join(done.stdout.split()), done.stdout

@@ -1,6 +1,7 @@
 """The layers point one way and each fact has one home (issue 17): the engine never imports
-course content, modules use each other's public names, and a topic's file paths come from
-the topic alone."""
+course content, no module of the autograder reaches itself through its imports (a deferred
+import inside a function counts), modules use each other's public names, and a topic's file
+paths come from the topic alone."""
 import ast
 import re
 
@@ -61,6 +62,54 @@ def topic_paths_built_outside_the_topic(folders=(AUTOGRADER, COURSE_ROOT / "test
     return found
 
 
+def import_cycles(folder=AUTOGRADER) -> list[list[str]]:
+    """Groups of modules that import one another, directly or around a circle: every
+    import statement counts, those inside functions too (deferring an import hides a
+    circle from Python, not from a reader)."""
+    package = folder.name
+    modules = {}
+    for path in folder.rglob("*.py"):
+        if "templates" not in path.relative_to(folder).parts:
+            dotted = ".".join((package, *path.relative_to(folder).with_suffix("").parts))
+            modules[dotted.removesuffix(".__init__")] = path
+    graph = {module: set() for module in modules}
+    for module, path in modules.items():
+        for imported, names in _imports(path):
+            targets = [f"{imported}.{name}" for name in names if f"{imported}.{name}" in modules]
+            graph[module].update(targets or ([imported] if imported in modules else []))
+    return _strongly_connected(graph)
+
+
+def _strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's strongly connected components of more than one module (or one that imports itself)."""
+    order, low, stack, found, counter = {}, {}, [], [], iter(range(len(graph)))
+
+    def visit(module):
+        order[module] = low[module] = next(counter)
+        stack.append(module)
+        for other in sorted(graph[module]):
+            if other not in order:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in stack:
+                low[module] = min(low[module], order[other])
+        if low[module] == order[module]:
+            group = []
+            while not group or group[-1] != module:
+                group.append(stack.pop())
+            if len(group) > 1 or module in graph[module]:
+                found.append(sorted(group))
+
+    for module in sorted(graph):
+        if module not in order:
+            visit(module)
+    return found
+
+
+def test_no_module_of_the_autograder_imports_itself_around_a_circle():
+    assert import_cycles() == []
+
+
 def test_the_engine_never_imports_course_content():
     assert engine_reaches_course_content() == []
 
@@ -94,3 +143,11 @@ def test_the_scans_see_what_they_forbid(tmp_path):
                                        'q = ROOT / "probes" / f"{topic.module}.py"\n'
                                        'm = Path(item.fspath).stem.removeprefix("test_")\n')
     assert len(topic_paths_built_outside_the_topic([selfstudy])) == 3
+    # the circle this scan was written for: lessons -> notebooks -> generate -> lessons
+    package = tmp_path / "autograder"
+    (package / "classroom").mkdir(parents=True)
+    (package / "lessons.py").write_text("def f():\n    from autograder.classroom.notebooks import PICTURES\n")
+    (package / "classroom" / "notebooks.py").write_text("from autograder.generate import read_solution\n")
+    (package / "generate.py").write_text("from autograder.lessons import Lessons\n")
+    (package / "report.py").write_text("from autograder import lessons\n")
+    assert import_cycles(package) == [["autograder.classroom.notebooks", "autograder.generate", "autograder.lessons"]]

@@ -25,7 +25,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
 from autograder import COURSE_ROOT
-from autograder.classroom.notebooks import role_of, topic_cells
+from autograder.classroom.frame import role_of
+from autograder.classroom.notebooks import topic_cells
 from autograder.course import load_course
 from autograder.grading import submissions as subs
 from autograder.grading.notebook_module import notebook_to_module

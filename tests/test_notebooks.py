@@ -7,7 +7,8 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
 from autograder.classroom import notebooks
-from autograder.classroom.notebooks import PICTURES, topic_cells, topics_with_solutions
+from autograder.classroom.frame import PICTURES
+from autograder.classroom.notebooks import topic_cells, topics_with_solutions
 from autograder.generate import SOLUTIONS, exercise_text
 
 TOPICS = [topic.id for topic in topics_with_solutions()]

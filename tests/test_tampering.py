@@ -133,3 +133,13 @@ def test_the_evidence_attacks_are_flagged():
     evidence = Path(__file__).parent / "adversarial" / "evidence"
     for path in sorted(evidence.glob("forge_*.py")):
         assert scan_source(path.read_bytes(), path.name), path.name
+
+
+def test_flags_are_written_in_the_language_grading_runs_in():
+    from autograder import i18n
+    source = b"import numpy as np\nnp.random = None\nexec(open('x').read())\n"
+    with i18n.using("zh"):
+        chinese = scan_source(source, "e01_tensors.py")
+    assert chinese == ["e01_tensors.py:2 给 np.random 赋值（numpy 模块的属性）",
+                       "e01_tensors.py:3 执行运行时才拼出的代码（用 exec 执行 open('x').read()）"], chinese
+    assert scan_source(source, "e01_tensors.py")[0] == "e01_tensors.py:2 assigns to np.random (a numpy attribute)"

@@ -1,6 +1,6 @@
 """e07's picture: what the student's embedding learnt, on the set of the lesson language.
 
-The notebook's picture cell (notebooks.PICTURES) calls `show_embedding(train_text_classifier)`:
+The notebook's picture cell (frame.PICTURES) calls `show_embedding(train_text_classifier)`:
 it trains the student's own function on the training split of the English sentences or the
 Chinese reviews (data/sentiment_en.jsonl.gz, data/sentiment_zh.jsonl.gz), whichever the
 lessons are in, then draws a 2-D projection of the embeddings of the most frequent tokens,

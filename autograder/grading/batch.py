@@ -159,6 +159,7 @@ class Batch:
         self.failed: list[str] = []     # graded again on the next run
         self.problems: list[str] = []   # other students' troubles this run met, said at its end
         self.heldout: heldout.HeldOut | None = None   # chosen when the run starts
+        self.scored_on: dict[str, str] = {}            # {topic: its held-out files and their digests}
 
     # -- the run --------------------------------------------------------------------------
     def run(self) -> int:
@@ -180,6 +181,7 @@ class Batch:
             return 2
         try:  # the files the accuracy checks score on, chosen and pinned (SHA-256) once for the run
             self.heldout = heldout.for_grading(self.topics, options.heldout)
+            self.scored_on = self.heldout.scored_on(self.topics)
         except heldout.HeldOutError as error:
             self.console.print(f"[red]{ui['heldout_refused'].format(why=error)}[/]")
             return 2
@@ -194,7 +196,7 @@ class Batch:
         wanted = {check.id for check in self.checks}
         todo = []  # (submission, the topics it lacks results for); a topic added later runs alone
         for item in found:
-            missing = wanted - self.book.graded_checks(item.student, item.files_hash)
+            missing = wanted - self.book.graded_checks(item.student, item.files_hash, self.scored_on)
             if missing:
                 todo.append((item, {check.topic for check in self.checks if check.id in missing}))
         started = time.monotonic()
@@ -204,7 +206,7 @@ class Batch:
                                                   topics=", ".join(t.id for t in self.topics), seed=self.seed))
             if todo:
                 run_id = self.book.start_run(self.seed, [t.id for t in self.topics], executor.slots,
-                                             sandbox.describe(_policy(options, 0)))
+                                             sandbox.describe(_policy(options, 0)), self.heldout.to_spec())
                 self._grade_all(todo, run_id, executor)
         unwritten: list[tuple[str, str, BaseException]] = []
         written = outputs.write_all(self.book, self.out, self.course, options.lang, options.platforms, unwritten)
@@ -312,7 +314,8 @@ class Batch:
             if killed_worker(outcome):  # it took its worker down twice: recorded, not retried forever
                 message = MESSAGES[self.options.lang]["killed_worker"].format(times=2)
                 results = [_result(check, "error", message) for check in self.checks if check.topic in job.missing]
-                self.book.record(run_id, job.found.student, job.found.files_hash, results, 0.0, message, job.flags)
+                self.book.record(run_id, job.found.student, job.found.files_hash, results, 0.0, message, job.flags,
+                                 scored_on=self.scored_on)
             else:
                 self._record_infrastructure_error(job, run_id, boundary.clean_text(
                     f"{type(outcome).__name__}: {outcome}", 300))
@@ -338,7 +341,7 @@ class Batch:
                                               [*job.unreadable.items(), *job.notes.items(), *skipped]))
         try:
             self.book.record(run_id, job.found.student, job.found.files_hash, results, round(duration, 3), notes,
-                             job.flags, sources=job.files)
+                             job.flags, sources=job.files, scored_on=self.scored_on)
         except Exception as error:  # one submission's record fails that submission only
             self._record_infrastructure_error(job, run_id, f"{type(error).__name__} while recording")
 

@@ -42,6 +42,8 @@ class Run(Base):
     topics: Mapped[list] = mapped_column(JSON)
     jobs: Mapped[int] = mapped_column(Integer)
     sandbox: Mapped[dict] = mapped_column(JSON)
+    # The held-out files its checks scored on: {"folder": ..., "sha256": {name: digest}}.
+    heldout: Mapped[dict | None] = mapped_column(JSON, default=dict)
 
 
 class Student(Base):
@@ -81,6 +83,9 @@ class Result(Base):
     mistake: Mapped[str | None] = mapped_column(Text, default="")
     mistake_text: Mapped[dict | None] = mapped_column(JSON, default=dict)
     named_by: Mapped[str | None] = mapped_column(String(255), default="")
+    # The held-out files the check's topic scored on ("mnist_test.npz:<sha256> ..."; empty
+    # for a topic that reads none): a result scored on another split is graded again.
+    scored_on: Mapped[str | None] = mapped_column(Text, default="")
     submission: Mapped[Student] = relationship(back_populates="results")
 
 
@@ -98,10 +103,10 @@ SOURCE_CHARS = 200_000   # of one file kept: more than any exercise needs
 
 
 RESULT_FIELDS = ("check_id", "topic", "exercise", "name", "status", "points", "max_points", "message",
-                 "duration_s", "mistake", "mistake_text", "named_by")
+                 "duration_s", "mistake", "mistake_text", "named_by", "scored_on")
 # Columns added after the first gradebooks were written: (table, column, its SQL type).
 ADDED_COLUMNS = (("submissions", "flags", "JSON"), ("results", "mistake", "TEXT"), ("results", "mistake_text", "JSON"),
-                 ("results", "named_by", "VARCHAR(255)"))
+                 ("results", "named_by", "VARCHAR(255)"), ("runs", "heldout", "JSON"), ("results", "scored_on", "TEXT"))
 
 
 @dataclass
@@ -131,7 +136,7 @@ def engine_url(url: str) -> str:
 
 def _or_empty(value, column: str):
     """A column added later is NULL in the rows written before it: read as empty."""
-    if value is None and column in ("mistake", "named_by"):
+    if value is None and column in ("mistake", "named_by", "scored_on"):
         return ""
     return {} if value is None and column == "mistake_text" else value
 
@@ -173,30 +178,37 @@ class Gradebook:
             if column not in present[table]:
                 connection.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
 
-    def start_run(self, seed: int, topics: list[str], jobs: int, sandbox: dict) -> int:
+    def start_run(self, seed: int, topics: list[str], jobs: int, sandbox: dict, heldout: dict | None = None) -> int:
         with Session(self.engine) as session, session.begin():
-            run = Run(seed=seed, topics=topics, jobs=jobs, sandbox=sandbox)
+            run = Run(seed=seed, topics=topics, jobs=jobs, sandbox=sandbox, heldout=heldout or {})
             session.add(run)
             session.flush()
             return run.id
 
-    def graded_checks(self, student: str, files_hash: str) -> set[str]:
-        """The checks already graded from these very files (none if the files changed)."""
+    def graded_checks(self, student: str, files_hash: str, scored_on: dict[str, str] | None = None) -> set[str]:
+        """The checks already graded from these very files (none if the files changed), on
+        the held-out files `scored_on` names for their topic ({topic: "name:sha256 ..."})."""
+        scored_on = scored_on or {}
         with Session(self.engine) as session:
             row = session.scalar(select(Student).where(Student.student == student))
             if row is None or row.files_hash != files_hash:
                 return set()
-            return {result.check_id for result in row.results}
+            return {result.check_id for result in row.results
+                    if (result.scored_on or "") == scored_on.get(result.topic, "")}
 
-    def up_to_date(self, student: str, files_hash: str, check_ids: set[str]) -> bool:
-        """Graded already, from these very files, on every one of `check_ids`?"""
-        return check_ids <= self.graded_checks(student, files_hash)
+    def up_to_date(self, student: str, files_hash: str, check_ids: set[str],
+                   scored_on: dict[str, str] | None = None) -> bool:
+        """Graded already, from these very files and held-out files, on every one of `check_ids`?"""
+        return check_ids <= self.graded_checks(student, files_hash, scored_on)
 
     def record(self, run_id: int, student: str, files_hash: str, results: list[dict], duration_s: float,
-               notes: str = "", flags: list[str] = (), sources: dict[str, bytes] | None = None) -> None:
+               notes: str = "", flags: list[str] = (), sources: dict[str, bytes] | None = None,
+               scored_on: dict[str, str] | None = None) -> None:
         """Store a submission's results in one transaction. Results of other checks stay
         unless the files changed (then the old ones are stale and go). `sources`, when
-        given, replace the exercise files kept for it ({file name: bytes})."""
+        given, replace the exercise files kept for it ({file name: bytes}); `scored_on`
+        names the held-out files each topic scored on ({topic: "name:sha256 ..."})."""
+        scored_on = scored_on or {}
         with Session(self.engine) as session, session.begin():
             row, created = self._locked_row(session, student, files_hash, run_id, duration_s)
             if not created and row.files_hash != files_hash:
@@ -211,7 +223,8 @@ class Gradebook:
                 name=result["name"], status=result["status"], points=int(result["points"]),
                 max_points=int(result["max_points"]), message=result["message"],
                 duration_s=float(result["duration_s"]), run_id=run_id, mistake=result.get("mistake", ""),
-                mistake_text=dict(result.get("mistake_text") or {}), named_by=result.get("named_by", ""))
+                mistake_text=dict(result.get("mistake_text") or {}), named_by=result.get("named_by", ""),
+                scored_on=scored_on.get(result["topic"], ""))
                 for result in results)
             if sources is not None:
                 session.execute(delete(Source).where(Source.submission_id == row.id))
@@ -261,7 +274,7 @@ class Gradebook:
     def runs(self) -> list[dict]:
         with Session(self.engine) as session:
             return [{"id": run.id, "started_at": run.started_at.isoformat(), "seed": run.seed, "topics": run.topics,
-                     "jobs": run.jobs, "sandbox": json.dumps(run.sandbox)}
+                     "jobs": run.jobs, "sandbox": json.dumps(run.sandbox), "heldout": json.dumps(run.heldout or {})}
                     for run in session.scalars(select(Run).order_by(Run.id))]
 
     def close(self) -> None:

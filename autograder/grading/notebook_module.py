@@ -61,7 +61,7 @@ def read_notebook(data: bytes, name: str):
 
 def notebook_to_module(data: bytes, name: str, topic: Topic) -> Converted:
     """The exercise module of `topic` that the notebook `data` (file `name`) stands for."""
-    from autograder.classroom.notebooks import role_of
+    from autograder.classroom.frame import role_of
 
     notebook = read_notebook(data, name)
     cells = [cell for cell in notebook.cells if cell.get("cell_type") == "code"]
@@ -111,7 +111,7 @@ def generated_texts(topic: Topic) -> set[str]:
     """The text of every cell the course generates to run checks or draw pictures for
     `topic`, in every language: how a notebook saved before cells had roles is read.
     Needs only the course map and the catalogues (no solutions/: Gradescope has none)."""
-    from autograder.classroom.notebooks import PICTURES, SETUP
+    from autograder.classroom.frame import PICTURES, SETUP
     from autograder.i18n import LANGUAGES
     from autograder.lessons import Lessons
 

@@ -158,8 +158,8 @@ def write_feedback(graded: Graded, course: Course, lang: str, path: Path) -> Non
                                          files=graded.files_hash[:12])
     parts = [f"<h1>{html.escape(graded.student)}: {score}/{maximum}</h1>",
              f"<p><small>{html.escape(provenance)}</small></p>"]
-    if graded.notes:
-        parts.append(f"<p class='error'>{html.escape(graded.notes)}</p>")
+    if graded.notes:  # which file was graded, cells skipped: what happened, not a failure
+        parts.append(f"<p class='note'>{html.escape(graded.notes)}</p>")
     for topic in course.topics:
         results = [r for r in graded.results if r["topic"] == topic.id]
         if not results:

@@ -14,7 +14,7 @@ anything but a literal, whose text is scanned in turn), assigning to or `setattr
 module or of a class reached with `type(...)`, reaching into a module's namespace
 (`vars(np)`, `np.__dict__`) or `sys.modules`, and reading frames or the garbage
 collector's object graph. Setting `sys.argv`, `sys.stdout`, `sys.stderr` or `sys.stdin` is
-ordinary and not flagged.
+ordinary and not flagged. Flags are written in the language grading runs in.
 
 A flag is a hint for review, not a verdict and not a defence: grades are unchanged, and a
 static scan cannot see what is only decided at run time (a name built from pieces and
@@ -28,6 +28,7 @@ from __future__ import annotations
 import ast
 
 from autograder.engine.boundary import clean_text
+from autograder.i18n import _
 
 GUARDED = ("tensorflow", "numpy", "keras", "autograder", "pytest", "builtins", "sys", "importlib")
 TRACKED = GUARDED + ("inspect", "gc", "ctypes", "types")  # modules whose names the scan follows
@@ -161,15 +162,15 @@ class _Scanner(ast.NodeVisitor):
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             if alias.name.split(".")[0] == "autograder":
-                self._flag(node, "imports autograder")
+                self._flag(node, _("imports autograder"))
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         top = (node.module or "").split(".")[0]
         if top == "autograder":
-            self._flag(node, "imports from autograder")
+            self._flag(node, _("imports from autograder"))
         for alias in node.names:
             if (top, alias.name) in INTROSPECTION:
-                self._flag(node, f"imports {top}.{alias.name}")
+                self._flag(node, _("imports {name}", name=f"{top}.{alias.name}"))
 
     def _check_target(self, target: ast.AST) -> None:
         if isinstance(target, (ast.Tuple, ast.List)):
@@ -180,14 +181,14 @@ class _Scanner(ast.NodeVisitor):
         elif isinstance(target, ast.Attribute):
             owner = self.kind(target.value)
             if _is_module(owner) and (owner, target.attr) not in ORDINARY_SETTINGS:
-                self._flag(target, f"assigns to {_code(target)} (a {owner} attribute)")
+                self._flag(target, _("assigns to {target} (a {module} attribute)", target=_code(target), module=owner))
             elif _is_class_of_something(target.value):
-                self._flag(target, f"assigns to {_code(target)} (an attribute of a class)")
+                self._flag(target, _("assigns to {target} (an attribute of a class)", target=_code(target)))
         elif isinstance(target, ast.Subscript):
             owner = self.kind(target.value)
             if owner is not None and (owner.startswith("vars ") or owner.startswith("sys.modules")
                                       or owner in ("sys", "builtins")):
-                self._flag(target, f"writes into {_code(target.value)}")
+                self._flag(target, _("writes into {target}", target=_code(target.value)))
 
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
@@ -210,36 +211,37 @@ class _Scanner(ast.NodeVisitor):
     def visit_Attribute(self, node: ast.Attribute) -> None:
         kind = self.kind(node)
         if kind == SYS_MODULES or (kind or "").startswith("vars "):
-            self._flag(node, f"reaches into {_code(node)}")
+            self._flag(node, _("reaches into {target}", target=_code(node)))
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
         function = self.kind(node.func)
         first = node.args[0] if node.args else None
         if function in ("setattr", "delattr") and first is not None and _is_module(self.kind(first)):
-            self._flag(node, f"calls {function} on {_code(first)} (a {self.kind(first)} module)")
+            self._flag(node, _("calls {function} on {target} (a {module} module)", function=function, target=_code(first),
+                                 module=self.kind(first)))
         if function in ("import_module", "__import__") and first is not None:
             name = _constant(first)
             if not isinstance(name, str):
-                self._flag(node, f"imports a module whose name is computed at run time ({_code(node)})")
+                self._flag(node, _("imports a module whose name is computed at run time ({code})", code=_code(node)))
             elif name.split(".")[0] == "autograder":
-                self._flag(node, f"imports autograder with {function}")
+                self._flag(node, _("imports autograder with {function}", function=function))
         if function in ("exec", "eval", "compile") and first is not None:
             self._check_code(node, function, first)
         if function == "vars" and first is not None and _is_module(self.kind(first)):
-            self._flag(node, f"reaches into {_code(node)}")
+            self._flag(node, _("reaches into {target}", target=_code(node)))
         if function == "getattr" and self._kind_of_call(node) == SYS_MODULES:
-            self._flag(node, f"reaches into {_code(node)}")
+            self._flag(node, _("reaches into {target}", target=_code(node)))
         if isinstance(node.func, ast.Attribute) and node.func.attr in ("__setattr__", "__delattr__"):
             self._check_dunder_setattr(node)
         pair = (self.kind(node.func.value), node.func.attr) if isinstance(node.func, ast.Attribute) else None
         if pair in INTROSPECTION:
-            self._flag(node, f"calls {pair[0]}.{pair[1]}")
+            self._flag(node, _("calls {function}", function=f"{pair[0]}.{pair[1]}"))
         if pair in (("sys", "settrace"), ("sys", "setprofile")):
-            self._flag(node, f"calls sys.{pair[1]}")
+            self._flag(node, _("calls {function}", function=f"sys.{pair[1]}"))
         if isinstance(node.func, ast.Attribute) and node.func.attr in ("update", "__setitem__", "setdefault") and \
                 (self.kind(node.func.value) or "").startswith(("sys.modules", "vars ")):
-            self._flag(node, f"writes into {_code(node.func.value)}")
+            self._flag(node, _("writes into {target}", target=_code(node.func.value)))
         self.generic_visit(node)
 
     def _check_dunder_setattr(self, node: ast.Call) -> None:
@@ -248,23 +250,25 @@ class _Scanner(ast.NodeVisitor):
         owner = node.func.value
         target = node.args[0] if node.args else None
         if _is_module(self.kind(owner)):
-            self._flag(node, f"calls {_code(node.func)} (a {self.kind(owner)} module)")
+            self._flag(node, _("calls {function} (a {module} module)", function=_code(node.func), module=self.kind(owner)))
         elif target is not None and _is_module(self.kind(target)):
-            self._flag(node, f"calls {_code(node.func)} on {_code(target)} (a {self.kind(target)} module)")
+            self._flag(node, _("calls {function} on {target} (a {module} module)", function=_code(node.func),
+                                 target=_code(target), module=self.kind(target)))
         elif isinstance(owner, ast.Name) and owner.id in ("object", "type") and target is not None \
                 and not (isinstance(target, ast.Name) and target.id in ("self", "cls")):
-            self._flag(node, f"calls {_code(node.func)} on {_code(target)}")
+            self._flag(node, _("calls {function} on {target}", function=_code(node.func), target=_code(target)))
 
     def _check_code(self, node: ast.Call, function: str, code: ast.AST) -> None:
         text = _constant(code)
         if not isinstance(text, (str, bytes)):
-            self._flag(node, f"runs code built at run time ({function} of {_code(code)})")
+            self._flag(node, _("runs code built at run time ({function} of {code})", function=function, code=_code(code)))
             return
         if self.nesting >= MAX_NESTING:
-            self._flag(node, f"runs code nested {MAX_NESTING} levels deep with {function}")
+            self._flag(node, _("runs code nested {count} levels deep with {function}", count=MAX_NESTING,
+                                 function=function))
             return
         inner = scan_source(text if isinstance(text, bytes) else text.encode(), self.filename, self.nesting + 1)
-        self.flags += [f"{flag} (in code run with {function})" for flag in inner]
+        self.flags += [_("{flag} (in code run with {function})", flag=flag, function=function) for flag in inner]
 
 
 def _constant(node: ast.AST | None):
@@ -293,11 +297,11 @@ def scan_source(source: bytes, filename: str, nesting: int = 0) -> list[str]:
         scanner.learn_names(tree)
         scanner.visit(tree)
     except RecursionError:
-        scanner.flags.append(f"{filename}: nested too deeply to scan")
+        scanner.flags.append(_("{file}: nested too deeply to scan", file=filename))
     return scanner.flags
 
 
 def scan_sources(files: dict[str, bytes]) -> list[str]:
     """Flags of every file, cleaned and capped (MAX_FLAGS), in file order."""
     flags = [clean_text(flag, 200) for name in sorted(files) for flag in scan_source(files[name], name)]
-    return flags[:MAX_FLAGS] + ([f"... and {len(flags) - MAX_FLAGS} more"] if len(flags) > MAX_FLAGS else [])
+    return flags[:MAX_FLAGS] + ([_("... and {count} more", count=len(flags) - MAX_FLAGS)] if len(flags) > MAX_FLAGS else [])

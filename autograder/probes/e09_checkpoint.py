@@ -148,6 +148,17 @@ def restore_into(sub, folder, files, fresh_weights):
             "weights": _values(fresh.trainable_variables)}
 
 
+def _restoring(sub, checkpoint, folder, failure):
+    """sub.restore_latest(checkpoint, folder); an error it raises fails the probe with
+    `failure(first line of the error)`."""
+    try:
+        return sub.restore_latest(checkpoint, folder)
+    except NotImplementedError:
+        raise
+    except Exception as error:
+        raise ProbeFailure(failure(_first_line(error))) from None
+
+
 def restore_empty(sub, folder, weights, X, y, step, later_files):
     """restore_latest on an empty folder, into a trained model whose step is `step`; then,
     once the folder holds the grader's checkpoint (`later_files`), again."""
@@ -155,28 +166,17 @@ def restore_empty(sub, folder, weights, X, y, step, later_files):
     _adam_steps(model, optimizer, X, y, 1)
     checkpoint = _grader_checkpoint(model, optimizer, int(step))
     before = _values(model.trainable_variables) + _values(optimizer.variables)
-    try:
-        returned = sub.restore_latest(checkpoint, folder)
-    except NotImplementedError:
-        raise
-    except Exception as error:
-        raise ProbeFailure(
-            _("restore_latest raises on a folder with no checkpoint ({first_line}): tf.train.latest_checkpoint "
-              "returns None there; check for None and return 0", first_line=_first_line(error))) from None
+    returned = _restoring(sub, checkpoint, folder, lambda first_line: _(
+        "restore_latest raises on a folder with no checkpoint ({first_line}): tf.train.latest_checkpoint "
+        "returns None there; check for None and return 0", first_line=first_line))
     after = _values(model.trainable_variables) + _values(optimizer.variables)
     result = {"returned": as_array(returned, "restore_latest"), "step": int(checkpoint.step.numpy()),
               "unchanged": all(np.array_equal(a, b) for a, b in zip(before, after))}
     # The same call once the folder holds a checkpoint: a constant 0 is not an answer.
     _lay_out(folder, later_files)
-    try:
-        returned = sub.restore_latest(checkpoint, folder)
-    except NotImplementedError:
-        raise
-    except Exception as error:
-        raise ProbeFailure(
-            _("restore_latest raises once the folder holds a checkpoint ({first_line}); that checkpoint was saved "
-              "from a model and an Adam of the same kind and state as the ones it restores into",
-              first_line=_first_line(error))) from None
+    returned = _restoring(sub, checkpoint, folder, lambda first_line: _(
+        "restore_latest raises once the folder holds a checkpoint ({first_line}); that checkpoint was saved "
+        "from a model and an Adam of the same kind and state as the ones it restores into", first_line=first_line))
     result["returned_later"] = as_array(returned, "restore_latest")
     result["weights_later"] = _values(model.trainable_variables)
     return result
