@@ -9,9 +9,10 @@ Run as a script, before anything it installs exists, so it needs only the standa
 library. First uv, the installer, goes into PYTHON's environment with pip, from its own
 hashed entry in the lock; then uv installs the requirements given, with the lock as
 constraints: each package at its locked version, each file checked against the lock's
-hashes (a file whose hash differs stops the install). uv and not pip: on a fresh machine
-it installs the course about five times faster (benchmarks/first_check.py). The lock is
-written by `make lock`; tests/test_lock.py keeps it in step with pyproject.toml.
+hashes (a file whose hash differs stops the install). uv and not pip: a fresh clone's
+first `make check` takes 71 s with it, 191 s with pip from the same lock and 145 s with pip
+from the ranges (benchmarks/first_check.py). The lock is written by `make lock`;
+tests/test_lock.py keeps it in step with pyproject.toml.
 """
 from __future__ import annotations
 
