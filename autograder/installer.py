@@ -16,6 +16,7 @@ tests/test_lock.py keeps it in step with pyproject.toml.
 """
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,6 +41,7 @@ def entry(lock_text: str, name: str) -> str:
 
 
 def install(python: str, requirements: list[str], lock: Path = LOCK) -> int:
+    python = shutil.which(python) or python  # "python" on a runner: the one its PATH finds first, for pip and uv alike
     with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="installer-") as pinned:
         pinned.write(entry(lock.read_text(encoding="utf-8"), INSTALLER))
         pinned.flush()
