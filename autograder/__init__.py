@@ -10,6 +10,8 @@ Layout:
     run.py         runs the checks in-process and collects one result per check
     report.py      terminal and JSON reports
     cli.py         `python -m autograder ...`
+    installer.py   installs the course's packages from requirements.lock (a script: it runs
+                   before anything it installs exists)
 """
 from pathlib import Path
 
