@@ -333,9 +333,11 @@ SETS = {"en": "sentiment_en.jsonl.gz", "zh": "sentiment_zh.jsonl.gz"}   # public
 SET_NAMES = {"en": N_("English sentences people rated (data/sentiment_en.jsonl.gz)"),
              "zh": N_("Chinese reviews (data/sentiment_zh.jsonl.gz)")}
 TRAIN_EPOCHS = 2
-# Below the reference's lowest over 20 seeds (0.769 en, 0.780 zh; tests/test_embedding_seeds.py) by a margin
-# that a slower learner (default Adam, tests/alternatives/e07_embedding.py: 0.72-0.77) also clears.
-REQUIRED_ACCURACY = {"en": 0.69, "zh": 0.74}
+# Below the reference's lowest over 20 seeds (0.769 en, 0.780 zh; tests/test_embedding_seeds.py), and
+# below a slower learner's (default Adam, 16 dimensions, tests/alternatives/e07_embedding.py: lowest of
+# 12 seeds 0.700 en, 0.743 zh; 0.74 failed it once in CI at 0.735) by at least 0.04. A model that ignores
+# the relabelled labels scores far below either (it follows the true ones), and chance is 0.5.
+REQUIRED_ACCURACY = {"en": 0.65, "zh": 0.70}
 
 
 @lru_cache(maxsize=4)
