@@ -69,6 +69,23 @@ def expect_close(actual, expected, what: str, *, rtol: float = RTOL, atol_scale:
     raise OffTarget(_where_it_differs(actual, expected, what, np.unravel_index(int(np.argmax(error)), error.shape)))
 
 
+def expect_cases_close(cases, *, mistakes: dict[str, list] | None = None, **tolerance) -> None:
+    """One check over several inputs: `cases` are (actual, expected, what) triples, and each
+    mistake maps to its prediction for every case. A mistake is named only when it explains
+    every case that is off: on a single input a wrong answer can equal a prediction by chance
+    (a random cubic's 1.5 f'(x) + 0.25 once came within tolerance of f(x)), on several it does not."""
+    cases = [(numbers(actual, what), np.asarray(expected, dtype=float), what) for actual, expected, what in cases]
+    off = [i for i, (actual, expected, what) in enumerate(cases) if not is_close(actual, expected, **tolerance)]
+    if not off:
+        return
+    for message, predictions in (mistakes or {}).items():
+        if all(is_close(cases[i][0], predictions[i], **tolerance) for i in off):
+            raise Incorrect(_("{what}: {mistake}", what=cases[off[0]][2], mistake=message),
+                            mistake=Mistake.of(message))
+    actual, expected, what = cases[off[0]]
+    expect_close(actual, expected, what, **tolerance)
+
+
 def expect_equal(actual, expected, what: str) -> None:
     """Exact equality of numbers (ids, counts, shapes)."""
     actual = numbers(actual, what)

@@ -4,7 +4,7 @@ message about the answer, never in an internal error of the check."""
 import numpy as np
 import pytest
 
-from autograder.expect import expect_close, expect_equal, is_close, numbers, scale_of
+from autograder.expect import expect_cases_close, expect_close, expect_equal, is_close, numbers, scale_of
 from autograder.outcomes import Incorrect
 
 WRONG_PAIRS = [  # (actual, expected, a fragment of the message)
@@ -42,6 +42,35 @@ def test_expect_close_names_a_mistake_for_0d_and_empty_results():
         expect_close(np.float32(2.0), 6.0, "loss", mistakes={"the mean, not the sum": 2.0})
     with pytest.raises(Incorrect, match="an empty result"):
         expect_close(np.zeros(0), np.ones(3), "f(x)", mistakes={"an empty result": np.zeros(0)})
+
+
+def _cubic(c, x):
+    return c[0] + c[1] * x + c[2] * x ** 2 + c[3] * x ** 3, c[1] + 2 * c[2] * x + 3 * c[3] * x ** 2
+
+
+# A CI run's e02 inputs: the first cubic's value is within tolerance of 1.5 f'(x) + 0.25, the
+# wrong derivative a catalogued mistake returns, so expect_close alone named "it is f(x)".
+CUBICS = [([-1.8526, -0.9138, 1.5708, -1.9397], 0.746362), ([0.3, -1.2, 0.8, 1.1], -0.4), ([1.5, 0.2, -0.7, 0.9], 1.2)]
+
+
+def test_one_coincidence_among_several_cases_names_no_mistake():
+    values, slopes = zip(*(_cubic(c, x) for c, x in CUBICS))
+    wrong = [1.5 * slope + 0.25 for slope in slopes]
+    assert is_close(wrong[0], values[0]) and not is_close(wrong[1], values[1])
+    with pytest.raises(Incorrect, match="it is f"):  # what a single comparison says
+        expect_close(wrong[0], slopes[0], "f'", mistakes={"it is f(x)": values[0]})
+    cases = [(w, s, f"f' at case {i}") for i, (w, s) in enumerate(zip(wrong, slopes))]
+    with pytest.raises(Incorrect) as wrong_answer:
+        expect_cases_close(cases, mistakes={"it is f(x)": list(values)})
+    assert "it is f" not in wrong_answer.value.message and "is off: got" in wrong_answer.value.message
+    with pytest.raises(Incorrect, match="case 0: it is f"):  # f(x) on every case is that mistake
+        expect_cases_close([(v, s, f"f' at case {i}") for i, (v, s) in enumerate(zip(values, slopes))],
+                           mistakes={"it is f(x)": list(values)})
+    # Cases that are right do not count against a mistake that explains every case that is off.
+    with pytest.raises(Incorrect, match="case 1: it is f"):
+        expect_cases_close([(slopes[0], slopes[0], "f' at case 0"), (values[1], slopes[1], "f' at case 1")],
+                           mistakes={"it is f(x)": list(values[:2])})
+    expect_cases_close([(s, s, "f'") for s in slopes], mistakes={"it is f(x)": list(values)})
 
 
 @pytest.mark.parametrize("actual, expected, fragment", [

@@ -2,7 +2,7 @@
 fit_linear_regression."""
 import numpy as np
 
-from autograder.expect import OffTarget, expect_close, numbers
+from autograder.expect import OffTarget, expect_cases_close, expect_close, numbers
 from autograder.i18n import _
 from autograder.mistakes import Mistake
 from autograder.outcomes import Incorrect
@@ -78,12 +78,13 @@ def _describe(name, coefficients, x):
 
 def test_derivative_matches_analytic_derivatives(probe, rng):
     cases = _cases(rng, 3)
-    for (name, coefficients, x), result in zip(cases, probe.derivative(cases=cases)):
-        value, first, second = REFERENCES[name](coefficients, x)
-        expect_close(result["value"], first, _("derivative for {describe}",
-                                               describe=_describe(name, coefficients, x)), mistakes={
-            _("it is f(x) itself, not its derivative: return tape.gradient(y, x)"): value,
-            _("it is the second derivative; one tape gives the first"): second,
+    references = [REFERENCES[name](coefficients, x) for name, coefficients, x in cases]
+    expect_cases_close(
+        [(result["value"], first, _("derivative for {describe}", describe=_describe(*case)))
+         for case, result, (value, first, second) in zip(cases, probe.derivative(cases=cases), references)],
+        mistakes={
+            _("it is f(x) itself, not its derivative: return tape.gradient(y, x)"): [r[0] for r in references],
+            _("it is the second derivative; one tape gives the first"): [r[2] for r in references],
         })
 
 
@@ -105,16 +106,17 @@ def test_derivative_is_taken_on_a_float32_constant(probe, rng):
 
 def test_second_derivative_matches_analytic_second_derivatives(probe, rng):
     cases = _cases(rng, 3)
-    for (name, coefficients, x), result in zip(cases, probe.second_derivative(cases=cases)):
-        value, first, second = REFERENCES[name](coefficients, x)
-        expect_close(result["value"], second, _("second_derivative for {describe}",
-                                                describe=_describe(name, coefficients, x)), mistakes={
+    references = [REFERENCES[name](coefficients, x) for name, coefficients, x in cases]
+    expect_cases_close(
+        [(result["value"], second, _("second_derivative for {describe}", describe=_describe(*case)))
+         for case, result, (value, first, second) in zip(cases, probe.second_derivative(cases=cases), references)],
+        mistakes={
             _("it is the first derivative: differentiate the inner tape's gradient again with an outer tape"):
-                first,
+                [r[1] for r in references],
             _("it is 0 where the second derivative is not: was the inner tape.gradient(...) called inside the "
               "outer tape's `with` block (and did the outer tape watch x)? Otherwise the outer tape sees nothing "
-              "and returns None"): 0.0,
-            _("it is f(x) itself"): value,
+              "and returns None"): [0.0] * len(cases),
+            _("it is f(x) itself"): [r[0] for r in references],
         })
 
 
