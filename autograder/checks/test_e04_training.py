@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from autograder import heldout
-from autograder.expect import expect_close, numbers
+from autograder.expect import expect_cases_close, expect_close, numbers
 from autograder.i18n import N_, _
 from autograder.outcomes import Incorrect
 
@@ -257,6 +257,7 @@ def _probabilities(rng, n, k):
 
 
 def test_loss_fn_matches_float64_cross_entropy(probe, rng):
+    cases, predictions = [], {}
     for __ in range(2):
         n, k = int(rng.integers(5, 40)), int(rng.integers(3, 11))
         y_true = rng.integers(0, k, size=n)
@@ -265,15 +266,18 @@ def test_loss_fn_matches_float64_cross_entropy(probe, rng):
         per_example = -np.log(p[np.arange(n), y_true])
         as_logits = p - p.max(axis=1, keepdims=True)
         as_logits = -(as_logits - np.log(np.exp(as_logits).sum(axis=1, keepdims=True)))[np.arange(n), y_true]
-        out = probe.loss(y_true=y_true, y_pred=y_pred)
-        expect_close(out, per_example.mean(), _("loss_fn for {n} examples of {k} classes", n=n, k=k), mistakes={
+        cases.append((probe.loss(y_true=y_true, y_pred=y_pred), per_example.mean(),
+                      _("loss_fn for {n} examples of {k} classes", n=n, k=k)))
+        for message, predicted in {
             _("it is the sum over the batch; take the mean (tf.reduce_mean), so that the loss does not grow with "
               "the batch size"): per_example.sum(),
             _("it treats the probabilities as logits (from_logits=True); the model's outputs are probabilities, "
               "so leave from_logits=False"): as_logits.mean(),
             _("from_logits=True and summed: y_pred are probabilities, and the loss is the mean"): as_logits.sum(),
             _("it returns one loss per example; the loss is their mean (tf.reduce_mean)"): per_example,
-        })
+        }.items():
+            predictions.setdefault(message, []).append(predicted)
+    expect_cases_close(cases, mistakes=predictions)
 
 
 def test_loss_fn_returns_a_scalar(probe, rng):
