@@ -196,11 +196,6 @@ class Gradebook:
             return {result.check_id for result in row.results
                     if (result.scored_on or "") == scored_on.get(result.topic, "")}
 
-    def up_to_date(self, student: str, files_hash: str, check_ids: set[str],
-                   scored_on: dict[str, str] | None = None) -> bool:
-        """Graded already, from these very files and held-out files, on every one of `check_ids`?"""
-        return check_ids <= self.graded_checks(student, files_hash, scored_on)
-
     def record(self, run_id: int, student: str, files_hash: str, results: list[dict], duration_s: float,
                notes: str = "", flags: list[str] = (), sources: dict[str, bytes] | None = None,
                scored_on: dict[str, str] | None = None) -> None:
