@@ -1,9 +1,11 @@
 """The one harness behind the 20-seed accuracy proofs (tests/test_training_seeds.py,
 tests/test_embedding_seeds.py): the very probe and held-out accuracy of a check, run on
-solutions/ once per seed in one worker, with the lowest accuracy and its margin printed.
+solutions/ (or another correct submission) once per seed in one worker, with the lowest
+accuracy and its margin printed.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -17,10 +19,10 @@ SECONDS_PER_SEED = 300
 
 
 def accuracies_at_seeds(module: str, probe: str, inputs: Callable[[int], dict],
-                        accuracy: Callable[[dict], float]) -> list[float]:
-    """`accuracy(result)` of `probe(**inputs(seed))` on the reference, for every seed."""
+                        accuracy: Callable[[dict], float], folder: Path = SOLUTIONS) -> list[float]:
+    """`accuracy(result)` of `probe(**inputs(seed))` on the submission in `folder`, for every seed."""
     topic, found = load_course().topic(module), []
-    with Submission(SOLUTIONS) as submission:
+    with Submission(folder) as submission:
         for seed in SEEDS:
             submission.begin_check(SECONDS_PER_SEED)
             found.append(accuracy(submission.probe(topic, probe, **inputs(seed))))
