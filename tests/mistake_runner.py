@@ -24,16 +24,17 @@ def run_catalogue(module: str) -> dict[str, dict]:
     `message_zh`: workers speak the language of the zygote they fork from, so the Chinese
     ones get a zygote of their own."""
     mistakes = [m for m in load_mistakes() if m["module"] == module]
-    results = _run(module, mistakes)
+    results = run_mistakes(module, mistakes)
     chinese = [m for m in mistakes if "message_zh" in m]
     if chinese:
         with i18n.using("zh"):
-            results.update({f"{key}:zh": value for key, value in _run(module, chinese).items()
+            results.update({f"{key}:zh": value for key, value in run_mistakes(module, chinese).items()
                             if not key.startswith("_")})
     return results
 
 
-def _run(module: str, mistakes: list[dict]) -> dict[str, dict]:
+def run_mistakes(module: str, mistakes: list[dict], seed: int | None = None) -> dict[str, dict]:
+    """Each mistake's status and message (id -> result) at `seed` (a fresh one if None)."""
     topic = load_course().topic(module)
     results = {}
     with Zygote([topic.probe_module]) as zygote:
@@ -41,7 +42,7 @@ def _run(module: str, mistakes: list[dict]) -> dict[str, dict]:
             with tempfile.TemporaryDirectory(prefix="mistake-") as tmp:
                 folder = submission_with(Path(tmp), module, mistake["code"])
                 with Submission(folder, worker_factory=zygote.worker) as submission:
-                    run = run_checks(folder, [topic], submission=submission,
+                    run = run_checks(folder, [topic], submission=submission, seed=seed,
                                      only=[mistake["check"], *mistake.get("alongside", [])])
             named = [result for result in run.checks if result.name == mistake["check"]]
             results[mistake["id"]] = {"status": named[0].status, "message": named[0].message} if named else \

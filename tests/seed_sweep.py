@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
-from pathlib import Path
 
 from autograder import COURSE_ROOT
 from autograder.course import load_course
 from autograder.engine.client import Submission
 from autograder.engine.warm import Zygote
 from autograder.run import run_checks
-from tests.conftest import SOLUTIONS, load_mistakes, submission_with
+from tests.conftest import SOLUTIONS, load_mistakes
+from tests.mistake_runner import run_mistakes
 
 CORRECT = (SOLUTIONS, COURSE_ROOT / "tests" / "alternatives", COURSE_ROOT / "tests" / "alternatives" / "handbook")
 
@@ -27,20 +26,16 @@ def sweep(module: str, seeds: range) -> int:
     """The misses of one topic (each printed), mistakes then correct submissions."""
     topic, misses = load_course().topic(module), 0
     mistakes = [m for m in load_mistakes() if m["module"] == module]
-    with Zygote([topic.probe_module]) as zygote:
+    for seed in seeds:
+        results = run_mistakes(module, mistakes, seed)
         for mistake in mistakes:
-            with tempfile.TemporaryDirectory(prefix="sweep-") as tmp:
-                folder = submission_with(Path(tmp), module, mistake["code"])
-                with Submission(folder, worker_factory=zygote.worker) as submission:
-                    for seed in seeds:
-                        run = run_checks(folder, [topic], submission=submission, seed=seed,
-                                         only=[mistake["check"], *mistake.get("alongside", [])])
-                        named = [r for r in run.checks if r.name == mistake["check"]]
-                        if not (named and named[0].status == mistake.get("status", "failed")
-                                and mistake["message"].lower() in named[0].message.lower()):
-                            misses += 1
-                            print(f"mistake {module}:{mistake['id']} seed {seed}: "
-                                  f"{[(r.status, r.message[:300]) for r in named]}", flush=True)
+            result = results[mistake["id"]]
+            if result["status"] != mistake.get("status", "failed") or \
+                    mistake["message"].lower() not in result["message"].lower():
+                misses += 1
+                print(f"mistake {module}:{mistake['id']} seed {seed}: {result['status']} {result['message'][:300]}",
+                      flush=True)
+    with Zygote([topic.probe_module]) as zygote:
         for folder in CORRECT:
             with Submission(folder, worker_factory=zygote.worker) as submission:
                 for seed in seeds:
