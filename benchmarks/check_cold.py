@@ -4,11 +4,13 @@ most 1.5x). Prints medians over several runs and their ratio, in one run.
     .venv/bin/python benchmarks/check_cold.py [--runs 5]
 """
 import argparse
-import statistics
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
+
+from interleaved import median_times
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,13 +30,8 @@ def main() -> None:
         "import tensorflow": [sys.executable, "-c", "import tensorflow"],
         "check e01 (solutions)": [sys.executable, "-m", "autograder", "check", "e01", "--submission", "solutions"],
     }
-    times = {name: [] for name in commands}
-    for _ in range(runs):  # interleaved, so both see the same machine load
-        for name, command in commands.items():
-            times[name].append(wall_time(command))
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    for name, median in medians.items():
-        print(f"{name:<24} median {median:6.2f} s   runs: {', '.join(f'{t:.2f}' for t in times[name])}")
+    medians = median_times({name: partial(wall_time, command) for name, command in commands.items()},
+                           runs, digits=2)
     ratio = medians["check e01 (solutions)"] / medians["import tensorflow"]
     print(f"{'ratio check / import':<24} {ratio:6.2f}x   (target <= 1.5x)")
 

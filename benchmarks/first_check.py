@@ -10,11 +10,13 @@ It clones the committed HEAD and downloads every package each time (about 1 GB).
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
+
+from interleaved import median_times
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = "/usr/bin/python3" if Path("/usr/bin/python3").exists() else shutil.which("python3")
@@ -46,13 +48,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     runs = parser.parse_args().runs
-    times = {name: [] for name in SETUPS}
-    for _ in range(runs):  # interleaved, so each sees the same machine load
-        for name, command in SETUPS.items():
-            times[name].append(first_check(command))
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    for name, median in medians.items():
-        print(f"{name:<24} median {median:6.1f} s   runs: {', '.join(f'{t:.1f}' for t in times[name])}")
+    medians = median_times({name: partial(first_check, command) for name, command in SETUPS.items()},
+                           runs)
     fastest = medians["uv, lock (make check)"]
     for name, median in medians.items():
         print(f"{name + ' / uv':<32} {median / fastest:5.2f}x")
